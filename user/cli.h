@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The subcommand table and the conventions every subcommand follows. */
+#ifndef PAUTONUMA_CLI_H
+#define PAUTONUMA_CLI_H
+
+/*
+ * Exit codes (documented in README.md and pautonuma(8)):
+ *   0 success, 1 runtime failure, 2 usage error, 3 environment not usable
+ *   (not root, no BTF, no bpffs, single node ...), 4 another instance runs.
+ */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_ENV = 3,
+	EXIT_BUSY = 4,
+};
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* argv[0] is the subcommand name */
+	const char *summary;
+};
+
+#endif
