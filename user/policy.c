@@ -210,8 +210,8 @@ static int config_check(const struct policy_config *cfg, uint64_t *budget)
 
 	*budget = cfg->max_pages;
 	if (cfg->max_mbps) {
-		mb_pages = (uint64_t)cfg->max_mbps * (1u << 20) / cfg->page_size * cfg->interval_ms /
-			   1000;
+		mb_pages = (uint64_t)cfg->max_mbps * (1u << 20) / cfg->page_size *
+			   cfg->interval_ms / 1000;
 		if (mb_pages < *budget)
 			*budget = mb_pages;
 	}
@@ -544,9 +544,10 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 
 		/* The table is far larger than the caches: fetch a later slot now. */
 		if (i + 8 < nr)
-			__builtin_prefetch(&pol->slots[key_hash(obs[i + 8].tgid,
-								obs[i + 8].addr >> pol->page_shift) &
-						       pol->mask]);
+			__builtin_prefetch(
+				&pol->slots[key_hash(obs[i + 8].tgid,
+						     obs[i + 8].addr >> pol->page_shift) &
+					    pol->mask]);
 		c->observed++;
 		if (!o->tgid || (o->addr & pmask) || o->node > POLICY_MAX_NODE_ID ||
 		    iv->idx_of[o->node] < 0) {
@@ -693,7 +694,8 @@ static struct node_acct *pick_slow(struct interval *iv)
 /* Room for promotions: free now, and not above the high watermark after the plan. */
 static uint64_t fast_room(const struct node_acct *a)
 {
-	uint64_t after = a->used + a->in - a->out; /* out <= used: only tracked pages leave */
+	/* Saturating: a free count read racily may make out look larger than used. */
+	uint64_t after = a->used + a->in > a->out ? a->used + a->in - a->out : 0;
 	uint64_t by_free = a->free - a->in;
 	uint64_t by_wmark = after >= a->high ? 0 : a->high - after;
 
@@ -883,8 +885,8 @@ static void make_batches(struct policy_plan *plan)
 	qsort(plan->moves, plan->nr_moves, sizeof(*plan->moves), cmp_move);
 	for (i = 0; i < plan->nr_moves; i++) {
 		struct policy_move *m = &plan->moves[i];
-		struct policy_batch *b = plan->nr_batches ? &plan->batches[plan->nr_batches - 1] :
-							    NULL;
+		struct policy_batch *b =
+			plan->nr_batches ? &plan->batches[plan->nr_batches - 1] : NULL;
 
 		if (!b || b->tgid != m->tgid || b->start_time != m->start_time ||
 		    b->to_node != m->to_node || b->promote != (m->pad == 1)) {
@@ -951,8 +953,8 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 		if (pol->thr_base + pol->thr_raise > pol->thr_max)
 			pol->thr_raise = pol->thr_max - pol->thr_base;
 	} else {
-		pol->thr_raise = pol->thr_raise > pol->relax_step ? pol->thr_raise - pol->relax_step :
-								    0;
+		pol->thr_raise =
+			pol->thr_raise > pol->relax_step ? pol->thr_raise - pol->relax_step : 0;
 	}
 	plan->c.pingpong_total = pol->pingpong_total;
 	plan->c.next_threshold = from_hot(pol->thr_base + pol->thr_raise);
