@@ -307,6 +307,47 @@ static void test_swap_for_hot(void **state)
 	world_fini(&w);
 }
 
+/* Room for promotions goes to the hottest; a full node takes none until its room is reported. */
+static void test_full_node(void **state)
+{
+	struct world w;
+	size_t i;
+
+	/* 895 used, high watermark 900: room for 5 of 20 candidates, none tracked on node 0. */
+	world_init(&w, 1000, 105);
+	world_start(&w);
+	for (i = 0; i < 20; i++)
+		see(&w, 35, BASE + i * PAGE, 1, 2 + (uint32_t)((i * 7) % 20));
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.promoted, 5);
+	assert_int_equal(w.plan.c.skipped_capacity, 15);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(find_move(&w.plan, 35, BASE + i * PAGE) != NULL,
+				 2 + (i * 7) % 20 >= 17);
+	world_fini(&w);
+
+	/* No free page at all: demote down to the low watermark, promote nothing yet. */
+	world_init(&w, 1000, 0);
+	world_start(&w);
+	for (i = 0; i < 1000; i++)
+		see(&w, 36, BASE + i * PAGE, 0, 1);
+	for (i = 0; i < 20; i++)
+		see(&w, 37, BASE + i * PAGE, 1, 4);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.demoted, 200);
+	assert_int_equal(w.plan.c.promoted, 0);
+	assert_int_equal(w.plan.c.skipped_capacity, 20);
+	/* The mover did it: 200 pages free now. */
+	w.nodes[0].free_pages = 200;
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.promoted, 20);
+	assert_int_equal(w.plan.c.demoted, 0);
+	world_fini(&w);
+}
+
 /* The pages-per-interval cap takes the hottest first. */
 static void test_budget_pages(void **state)
 {
@@ -815,14 +856,14 @@ static void test_print(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_threshold),     cmocka_unit_test(test_decay),
-		cmocka_unit_test(test_watermarks),    cmocka_unit_test(test_swap_for_hot),
-		cmocka_unit_test(test_budget_pages),  cmocka_unit_test(test_budget_mbps),
-		cmocka_unit_test(test_cooldown),      cmocka_unit_test(test_pingpong),
-		cmocka_unit_test(test_pid_overrides), cmocka_unit_test(test_eviction),
-		cmocka_unit_test(test_table_model),   cmocka_unit_test(test_capacity_property),
-		cmocka_unit_test(test_recycled_pid),  cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_threshold),	  cmocka_unit_test(test_decay),
+		cmocka_unit_test(test_watermarks),	  cmocka_unit_test(test_swap_for_hot),
+		cmocka_unit_test(test_full_node),	  cmocka_unit_test(test_budget_pages),
+		cmocka_unit_test(test_budget_mbps),	  cmocka_unit_test(test_cooldown),
+		cmocka_unit_test(test_pingpong),	  cmocka_unit_test(test_pid_overrides),
+		cmocka_unit_test(test_eviction),	  cmocka_unit_test(test_table_model),
+		cmocka_unit_test(test_capacity_property), cmocka_unit_test(test_recycled_pid),
+		cmocka_unit_test(test_bad_input),	  cmocka_unit_test(test_print),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
