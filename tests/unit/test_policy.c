@@ -472,6 +472,25 @@ static void test_pingpong(void **state)
 	assert_true(w.plan.c.next_threshold == 1.5);
 	world_fini(&w);
 
+	/* The reverse: demoted by the watermark, then hot again on the slow node. */
+	world_init(&w, 1000, 0);
+	w.cfg.cooldown = 2;
+	w.cfg.pingpong_window = 10;
+	world_start(&w);
+	see(&w, 62, BASE, 0, 1);
+	tick(&w); /* interval 1: the only tracked fast page, demoted */
+	assert_int_equal(w.plan.c.demoted, 1);
+	assert_int_equal(w.plan.c.pingpong, 0);
+	w.nodes[0].free_pages = 1000;
+	see(&w, 62, BASE, 1, 4);
+	tick(&w); /* interval 2: hot, but in cooldown */
+	assert_int_equal(w.plan.c.skipped_cooldown, 1);
+	tick(&w); /* interval 3: promoted back */
+	assert_int_equal(w.plan.c.promoted, 1);
+	assert_int_equal(w.plan.c.pingpong, 1);
+	assert_true(w.plan.c.next_threshold == 2.0);
+	world_fini(&w);
+
 	/* Outside the window a reversal is no ping-pong. */
 	world_init(&w, 1000, 1000);
 	w.cfg.cooldown = 2;
