@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,87 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->threshold_relax = 0.0625;
 	cfg->max_tracked = 1u << 20;
 	cfg->evict_after = 128;
+}
+
+/* The scalar settings by name, for --config files and `key=value` options. */
+enum cfg_type { CFG_U32, CFG_DOUBLE };
+
+static const struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+} cfg_keys[] = {
+#define U32(f)                                                 \
+	{                                                      \
+#f, CFG_U32, offsetof(struct policy_config, f) \
+	}
+#define DBL(f)                                                    \
+	{                                                         \
+#f, CFG_DOUBLE, offsetof(struct policy_config, f) \
+	}
+	U32(interval_ms),     U32(page_size),	    DBL(decay),		 DBL(promote_threshold),
+	DBL(high_wmark),      DBL(low_wmark),	    U32(max_mbps),	 U32(max_pages),
+	U32(cooldown),	      U32(pingpong_window), DBL(pingpong_raise), DBL(threshold_max),
+	DBL(threshold_relax), U32(max_tracked),	    U32(evict_after),
+#undef U32
+#undef DBL
+};
+
+int policy_config_set(struct policy_config *cfg, const char *key, const char *value)
+{
+	size_t i;
+	char *end;
+
+	if (!cfg || !key || !value)
+		return -EINVAL;
+	for (i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		void *field = (char *)cfg + k->off;
+
+		if (strcmp(k->name, key))
+			continue;
+		errno = 0;
+		if (k->type == CFG_U32) {
+			unsigned long long v;
+
+			/* strtoull takes "-1" as a huge number: refuse signs outright. */
+			if (!*value || *value == '-' || *value == '+' || *value == ' ')
+				return -EINVAL;
+			v = strtoull(value, &end, 10);
+			if (errno || *end || v > UINT32_MAX)
+				return -EINVAL;
+			*(uint32_t *)field = (uint32_t)v;
+		} else {
+			double v = strtod(value, &end);
+
+			if (errno || end == value || *end || !isfinite(v))
+				return -EINVAL;
+			*(double *)field = v;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void policy_config_print(FILE *f, const struct policy_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const void *field = (const char *)cfg + k->off;
+
+		if (k->type == CFG_U32)
+			fprintf(f, "%s=%u\n", k->name, *(const uint32_t *)field);
+		else
+			fprintf(f, "%s=%.17g\n", k->name, *(const double *)field);
+	}
+	for (i = 0; i < cfg->nr_pids; i++) {
+		const struct policy_pid_config *p = &cfg->pids[i];
+
+		fprintf(f, "pid %u: exclude=%d promote_threshold=%g max_pages=%u\n", p->tgid,
+			p->exclude, p->promote_threshold, p->max_pages);
+	}
 }
 
 static int pid_cmp(const void *a, const void *b)

@@ -160,6 +160,14 @@ struct policy_plan {
 struct policy;
 
 void policy_config_default(struct policy_config *cfg);
+/*
+ * Set one scalar setting by its field name ("decay", "max_mbps", ...), as a
+ * --config file line `key=value` would: 0, -ENOENT unknown key, -EINVAL a
+ * value that does not parse. Ranges are checked by policy_create().
+ */
+int policy_config_set(struct policy_config *cfg, const char *key, const char *value);
+/* Every setting as `key=value` lines (policy_config_set() reads them back), then the PIDs. */
+void policy_config_print(FILE *f, const struct policy_config *cfg);
 /* Validate cfg and allocate the state (~64 MiB at the default max_tracked). */
 int policy_create(const struct policy_config *cfg, struct policy **out);
 void policy_destroy(struct policy *pol);

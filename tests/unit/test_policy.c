@@ -872,6 +872,47 @@ static void test_print(void **state)
 	world_fini(&w);
 }
 
+/* Settings by name: every printed line reads back to the same configuration. */
+static void test_config_set(void **state)
+{
+	struct policy_config a, b;
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0, lines = 0;
+	FILE *f;
+
+	policy_config_default(&a);
+	assert_int_equal(policy_config_set(&a, "decay", "0.75"), 0);
+	assert_true(a.decay == 0.75);
+	assert_int_equal(policy_config_set(&a, "max_mbps", "512"), 0);
+	assert_int_equal(a.max_mbps, 512);
+	assert_int_equal(policy_config_set(&a, "cooldown", "-1"), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "cooldown", "4294967296"), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "cooldown", "3x"), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "cooldown", ""), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "decay", "nan"), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "no_such_key", "1"), -ENOENT);
+	assert_int_equal(a.cooldown, 8);
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	policy_config_print(f, &a);
+	fclose(f);
+	memset(&b, 0xa5, sizeof(b));
+	b.pids = NULL;
+	b.nr_pids = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		assert_non_null(eq);
+		*eq = 0;
+		assert_int_equal(policy_config_set(&b, line, eq + 1), 0);
+		lines++;
+	}
+	assert_int_equal(lines, 15);
+	assert_memory_equal(&a, &b, offsetof(struct policy_config, pids));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -883,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_eviction),	  cmocka_unit_test(test_table_model),
 		cmocka_unit_test(test_capacity_property), cmocka_unit_test(test_recycled_pid),
 		cmocka_unit_test(test_bad_input),	  cmocka_unit_test(test_print),
+		cmocka_unit_test(test_config_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
