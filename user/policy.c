@@ -158,26 +158,34 @@ void policy_config_default(struct policy_config *cfg)
 /* The scalar settings by name, for --config files and `key=value` options. */
 enum cfg_type { CFG_U32, CFG_DOUBLE };
 
+/* One key per line reads better than what clang-format makes of it. */
+/* clang-format off */
+#define U32(f) { #f, CFG_U32, offsetof(struct policy_config, f) }
+#define DBL(f) { #f, CFG_DOUBLE, offsetof(struct policy_config, f) }
 static const struct cfg_key {
 	const char *name;
 	enum cfg_type type;
 	size_t off;
 } cfg_keys[] = {
-#define U32(f)                                                 \
-	{                                                      \
-#f, CFG_U32, offsetof(struct policy_config, f) \
-	}
-#define DBL(f)                                                    \
-	{                                                         \
-#f, CFG_DOUBLE, offsetof(struct policy_config, f) \
-	}
-	U32(interval_ms),     U32(page_size),	    DBL(decay),		 DBL(promote_threshold),
-	DBL(high_wmark),      DBL(low_wmark),	    U32(max_mbps),	 U32(max_pages),
-	U32(cooldown),	      U32(pingpong_window), DBL(pingpong_raise), DBL(threshold_max),
-	DBL(threshold_relax), U32(max_tracked),	    U32(evict_after),
+	U32(interval_ms),
+	U32(page_size),
+	DBL(decay),
+	DBL(promote_threshold),
+	DBL(high_wmark),
+	DBL(low_wmark),
+	U32(max_mbps),
+	U32(max_pages),
+	U32(cooldown),
+	U32(pingpong_window),
+	DBL(pingpong_raise),
+	DBL(threshold_max),
+	DBL(threshold_relax),
+	U32(max_tracked),
+	U32(evict_after),
+};
 #undef U32
 #undef DBL
-};
+/* clang-format on */
 
 int policy_config_set(struct policy_config *cfg, const char *key, const char *value)
 {

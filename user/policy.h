@@ -180,6 +180,20 @@ void policy_destroy(struct policy *pol);
  * the state is touched, so on error the state is unchanged and the interval
  * can be retried.
  */
+/*
+ * Wiring notes for the daemon:
+ *  - obs: one record per page with new hint faults. Pages with
+ *    faults_delta 0 may be passed too (keeps them tracked and their node
+ *    current); left out, they are forgotten after evict_after intervals.
+ *    Duplicates of a page within one call add up.
+ *  - A plan assumes its moves happen: the page's node becomes the target and
+ *    its cooldown starts. A move that failed shows up as node_changed when
+ *    the page is next seen on its old node and is retried after the
+ *    cooldown, which is the back-off wanted for pages that will not move.
+ *  - Batches are one move_pages(tgid, nr, addrs, to_node) each; run them in
+ *    order (demotions first); check start_time before touching a tgid.
+ *  - plan->moves/batches are reused by the next call; copy what must live on.
+ */
 int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 		const struct policy_topology *topo, struct policy_plan *plan);
 
