@@ -9,7 +9,7 @@
  * new build dependency; the key here is fixed-size and the only operations
  * are lookup-or-insert, a full scan and delete during that scan. So: linear
  * probing over a power-of-two array of 32-byte entries, load factor <= 1/2
- * (table = 2 x max_tracked), deletion by backward shift (no tombstones, so
+ * (grown by doubling up to 2 x max_tracked slots), deletion by backward shift (no tombstones, so
  * probe lengths do not grow with churn), hashing by a 64-bit multiply-xorshift
  * mix of both key halves.
  *
@@ -40,6 +40,8 @@
 #define HOT_ONE (1u << HOT_SHIFT)
 #define HOT_MAX (1u << 30)
 #define DECAY_SHIFT 16
+/* Initial table; it doubles as pages come, up to 2 x max_tracked slots. */
+#define TABLE_MIN_SLOTS 1024
 
 enum { DIR_NONE = 0, DIR_PROMOTE = 1, DIR_DEMOTE = 2 };
 
@@ -337,7 +339,8 @@ int policy_create(const struct policy_config *cfg, struct policy **out)
 	pol->raise_step = to_hot(cfg->pingpong_raise);
 	pol->relax_step = to_hot(cfg->threshold_relax);
 
-	while (nslots < 2ull * cfg->max_tracked)
+	/* Start small: the scan costs what the table spans, see table_fit(). */
+	while (nslots < 2ull * cfg->max_tracked && nslots < TABLE_MIN_SLOTS)
 		nslots <<= 1;
 	pol->slots = calloc(nslots, sizeof(*pol->slots));
 	if (!pol->slots) {
@@ -563,8 +566,43 @@ void policy_plan_fini(struct policy_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
+/*
+ * Grow the table so that `nr_obs` more pages keep the load at or below 1/2.
+ * The table grows with the pages tracked rather than being allocated for
+ * max_tracked at once, because every interval scans all of it: 2 M empty
+ * slots cost ~12 ms a scan on the development host even with 64 k pages.
+ * Built aside and swapped in, so a failed allocation changes nothing.
+ */
+static int table_fit(struct policy *pol, size_t nr_obs)
+{
+	uint64_t want = (uint64_t)pol->count + nr_obs, nslots = pol->mask + 1, i, j;
+	struct pentry *slots;
+
+	if (want > pol->cfg.max_tracked)
+		want = pol->cfg.max_tracked;
+	if (2 * want <= nslots)
+		return 0;
+	while (nslots < 2 * want)
+		nslots <<= 1;
+	slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i <= pol->mask; i++) {
+		if (!pol->slots[i].tgid)
+			continue;
+		j = key_hash(pol->slots[i].tgid, pol->slots[i].vpn) & (nslots - 1);
+		while (slots[j].tgid)
+			j = (j + 1) & (nslots - 1);
+		slots[j] = pol->slots[i];
+	}
+	free(pol->slots);
+	pol->slots = slots;
+	pol->mask = nslots - 1;
+	return 0;
+}
+
 /* Make sure nothing after the checks can fail: the plan holds at most `budget` moves. */
-static int reserve(struct policy *pol, struct policy_plan *plan, size_t nr_fast)
+static int reserve(struct policy *pol, struct policy_plan *plan, size_t nr_fast, size_t nr_obs)
 {
 	void *p;
 
@@ -593,7 +631,8 @@ static int reserve(struct policy *pol, struct policy_plan *plan, size_t nr_fast)
 		pol->nr_dem = p;
 		pol->dem_nodes = nr_fast;
 	}
-	return 0;
+	/* Last: the rehash is the one step that changes the state (its layout). */
+	return table_fit(pol, nr_obs);
 }
 
 struct interval {
@@ -1029,7 +1068,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	err = topo_load(iv, topo, &nr_fast);
 	if (err)
 		goto cleanup;
-	err = reserve(pol, plan, nr_fast);
+	err = reserve(pol, plan, nr_fast, nr_obs);
 	if (err)
 		goto cleanup;
 

@@ -168,7 +168,7 @@ void policy_config_default(struct policy_config *cfg);
 int policy_config_set(struct policy_config *cfg, const char *key, const char *value);
 /* Every setting as `key=value` lines (policy_config_set() reads them back), then the PIDs. */
 void policy_config_print(FILE *f, const struct policy_config *cfg);
-/* Validate cfg and allocate the state (~64 MiB at the default max_tracked). */
+/* Validate cfg and allocate the state; the table grows to 64 MiB at 1 M tracked pages. */
 int policy_create(const struct policy_config *cfg, struct policy **out);
 void policy_destroy(struct policy *pol);
 

@@ -584,6 +584,44 @@ static void test_eviction(void **state)
 	world_fini(&w);
 }
 
+/* The table grows from its small start as pages come, losing none. */
+static void test_table_growth(void **state)
+{
+	enum { PER = 10000, ROUNDS = 3 };
+	struct policy_obs *obs = calloc(PER, sizeof(*obs));
+	struct world w;
+	size_t i, r;
+	double h;
+
+	assert_non_null(obs);
+	world_init(&w, 1u << 20, 1u << 20);
+	w.cfg.max_tracked = 1u << 20;
+	w.cfg.decay = 0.5;
+	world_start(&w);
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < PER; i++)
+			obs[i] = (struct policy_obs){ .tgid = 7 + (uint32_t)(i % 3),
+						      .node = 0,
+						      .start_time = 1,
+						      .addr = BASE + (r * PER + i) * PAGE,
+						      .faults_delta = 8 };
+		assert_int_equal(policy_plan(w.pol, obs, PER, &w.topo, &w.plan), 0);
+		assert_int_equal(w.plan.c.inserted, PER);
+		assert_int_equal(policy_tracked(w.pol), (r + 1) * PER);
+	}
+	/* Rounds 0, 1, 2 were seen 2, 1 and 0 intervals ago: hotness 2, 4 and 8. */
+	for (r = 0; r < ROUNDS; r++)
+		for (i = 0; i < PER; i++) {
+			assert_int_equal(policy_page_hotness(w.pol, 7 + (uint32_t)(i % 3),
+							     BASE + (r * PER + i) * PAGE, &h),
+					 0);
+			assert_true(h == 8.0 / (1 << (ROUNDS - 1 - r)));
+		}
+	assert_int_equal(policy_page_hotness(w.pol, 7, BASE + ROUNDS * PER * PAGE, &h), -ENOENT);
+	free(obs);
+	world_fini(&w);
+}
+
 /* Deterministic PRNG (xorshift64*): the same sequence on every libc. */
 static uint64_t rng_state;
 
@@ -916,15 +954,15 @@ static void test_config_set(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_threshold),	  cmocka_unit_test(test_decay),
-		cmocka_unit_test(test_watermarks),	  cmocka_unit_test(test_swap_for_hot),
-		cmocka_unit_test(test_full_node),	  cmocka_unit_test(test_budget_pages),
-		cmocka_unit_test(test_budget_mbps),	  cmocka_unit_test(test_cooldown),
-		cmocka_unit_test(test_pingpong),	  cmocka_unit_test(test_pid_overrides),
-		cmocka_unit_test(test_eviction),	  cmocka_unit_test(test_table_model),
-		cmocka_unit_test(test_capacity_property), cmocka_unit_test(test_recycled_pid),
-		cmocka_unit_test(test_bad_input),	  cmocka_unit_test(test_print),
-		cmocka_unit_test(test_config_set),
+		cmocka_unit_test(test_threshold),    cmocka_unit_test(test_decay),
+		cmocka_unit_test(test_watermarks),   cmocka_unit_test(test_swap_for_hot),
+		cmocka_unit_test(test_full_node),    cmocka_unit_test(test_budget_pages),
+		cmocka_unit_test(test_budget_mbps),  cmocka_unit_test(test_cooldown),
+		cmocka_unit_test(test_pingpong),     cmocka_unit_test(test_pid_overrides),
+		cmocka_unit_test(test_eviction),     cmocka_unit_test(test_table_model),
+		cmocka_unit_test(test_table_growth), cmocka_unit_test(test_capacity_property),
+		cmocka_unit_test(test_recycled_pid), cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_print),	     cmocka_unit_test(test_config_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
