@@ -103,7 +103,6 @@ struct node_acct {
 	int fast_idx; /* index of its demotion heap, fast nodes only */
 	uint64_t cap, free, used, high, low;
 	uint64_t in, out;
-	size_t cursor; /* next victim in its sorted demotion list */
 };
 
 static uint32_t to_hot(double faults)
@@ -524,14 +523,44 @@ static inline bool heap_offer(struct cand *h, size_t *n, size_t cap, const struc
 	return true;
 }
 
-static int cmp_hottest(const void *a, const void *b)
+/*
+ * After the scan the kept pages are handed out best first (hottest to
+ * promote, coldest to demote) from a heap ordered by the full key, popped
+ * only as far as the plan gets: a full sort cost more than the rest of the
+ * cycle at 64 k pages, when room is for a few hundred of 40 k candidates.
+ */
+static void best_sift_down(struct cand *h, size_t n, size_t i, bool cold)
 {
-	return better(a, b, false) ? -1 : better(b, a, false);
+	struct cand x = h[i];
+	size_t child;
+
+	for (;;) {
+		child = 2 * i + 1;
+		if (child >= n)
+			break;
+		if (child + 1 < n && better(&h[child + 1], &h[child], cold))
+			child++;
+		if (!better(&h[child], &x, cold))
+			break;
+		h[i] = h[child];
+		i = child;
+	}
+	h[i] = x;
 }
 
-static int cmp_coldest(const void *a, const void *b)
+static void best_heapify(struct cand *h, size_t n, bool cold)
 {
-	return better(a, b, true) ? -1 : better(b, a, true);
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		best_sift_down(h, n, i, cold);
+}
+
+static void best_pop(struct cand *h, size_t *n, bool cold)
+{
+	h[0] = h[--*n];
+	if (*n)
+		best_sift_down(h, *n, 0, cold);
 }
 
 static int cmp_move(const void *a, const void *b)
@@ -891,26 +920,35 @@ static void emit(struct interval *iv, const struct cand *cd, struct node_acct *f
 		plan->c.demoted++;
 }
 
-/* Next demotable page of fast node a, colder than `limit` (UINT32_MAX: any). */
+/* Next demotable page of fast node a, colder than `limit` (UINT32_MAX: any); not taken yet. */
 static const struct cand *next_victim(struct interval *iv, struct node_acct *a, uint32_t limit,
 				      uint32_t extra_tgid)
 {
 	struct policy *pol = iv->pol;
 	size_t f = (size_t)a->fast_idx;
-	const struct cand *list = pol->dem + f * pol->budget;
+	struct cand *heap = pol->dem + f * pol->budget;
 
-	while (a->cursor < pol->nr_dem[f]) {
-		const struct cand *v = &list[a->cursor];
+	while (pol->nr_dem[f]) {
+		const struct cand *v = &heap[0];
 		const struct pid_slot *ps = pol->nr_pids ? pid_find(pol, v->tgid) : NULL;
 
 		if (v->hot >= limit)
-			return NULL; /* sorted: all later ones are hotter */
+			return NULL; /* the coldest left: all others are hotter */
 		if (pid_allows(ps, v->tgid == extra_tgid ? 2 : 1))
 			return v;
 		iv->plan->c.skipped_pid++;
-		a->cursor++;
+		best_pop(heap, &pol->nr_dem[f], true);
 	}
 	return NULL;
+}
+
+/* The victim next_victim() returned has been planned: drop it from a's heap. */
+static void victim_taken(struct interval *iv, struct node_acct *a)
+{
+	struct policy *pol = iv->pol;
+	size_t f = (size_t)a->fast_idx;
+
+	best_pop(pol->dem + f * pol->budget, &pol->nr_dem[f], true);
 }
 
 static void demote_for_watermarks(struct interval *iv)
@@ -943,7 +981,7 @@ static void demote_for_watermarks(struct interval *iv)
 				break;
 			}
 			emit(iv, v, a, s, DIR_DEMOTE);
-			a->cursor++;
+			victim_taken(iv, a);
 			need--;
 		}
 	}
@@ -953,10 +991,10 @@ static void promote(struct interval *iv)
 {
 	struct policy *pol = iv->pol;
 	struct policy_counters *c = &iv->plan->c;
-	size_t i, k;
+	size_t k;
 
-	for (i = 0; i < pol->nr_prom; i++) {
-		const struct cand *cd = &pol->prom[i];
+	while (pol->nr_prom) {
+		const struct cand cand = pol->prom[0], *cd = &cand;
 		struct pid_slot *ps = pol->nr_pids ? pid_find(pol, cd->tgid) : NULL;
 		struct node_acct *from = &iv->acct[iv->idx_of[cd->node]];
 		struct node_acct *best = NULL, *s;
@@ -964,9 +1002,10 @@ static void promote(struct interval *iv)
 		uint64_t room, best_room = 0;
 
 		if (!iv->budget) {
-			c->skipped_budget += pol->nr_prom - i;
+			c->skipped_budget += pol->nr_prom;
 			return;
 		}
+		best_pop(pol->prom, &pol->nr_prom, false);
 		if (!pid_allows(ps, 1)) {
 			c->skipped_pid++;
 			continue;
@@ -1007,8 +1046,13 @@ static void promote(struct interval *iv)
 			}
 		}
 		if (!victim) {
-			c->skipped_capacity++;
-			continue;
+			/*
+			 * Nor will the rest find any: they are no hotter, no
+			 * room came up, and the victims left are no colder.
+			 */
+			c->skipped_capacity += 1 + pol->nr_prom;
+			pol->nr_prom = 0;
+			return;
 		}
 		if (iv->budget < 2) {
 			c->skipped_budget++;
@@ -1020,7 +1064,7 @@ static void promote(struct interval *iv)
 			continue;
 		}
 		emit(iv, victim, best, s, DIR_DEMOTE);
-		best->cursor++;
+		victim_taken(iv, best);
 		emit(iv, cd, from, best, DIR_PROMOTE);
 	}
 }
@@ -1087,9 +1131,9 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 
 	account_obs(iv, obs, nr_obs);
 	scan_table(iv);
-	qsort(pol->prom, pol->nr_prom, sizeof(*pol->prom), cmp_hottest);
+	best_heapify(pol->prom, pol->nr_prom, false);
 	for (f = 0; f < nr_fast; f++)
-		qsort(pol->dem + f * pol->budget, pol->nr_dem[f], sizeof(*pol->dem), cmp_coldest);
+		best_heapify(pol->dem + f * pol->budget, pol->nr_dem[f], true);
 	demote_for_watermarks(iv);
 	promote(iv);
 	make_batches(plan);
