@@ -24,8 +24,9 @@
  *     high watermark, or in exchange for a demotion of a colder page;
  *  4. sort the moves into per-(process, destination) batches and update the
  *     threshold from the ping-pong seen.
- * Every selection breaks ties by (tgid, address), so the plan does not depend
- * on where keys landed in the table.
+ * Equally hot pages are taken in table order: the layout is a function of the
+ * inputs so far, so the same inputs give the same plans, and ties spread over
+ * processes instead of always falling on the lowest pid.
  */
 #include <errno.h>
 #include <math.h>
@@ -450,14 +451,17 @@ static void table_delete(struct policy *pol, uint64_t hole)
 	}
 }
 
-/* Orders for the bounded heaps: ties go to the lower (tgid, address). */
+/*
+ * Hand-out order: hottest (or coldest) first; among equals the lower table
+ * slot. Slots follow a hash of {tgid, page}, so ties spread over processes
+ * (ordering them by tgid would always pick on the lowest pid first), and the
+ * table layout is a function of the inputs, so plans stay deterministic.
+ */
 static inline bool better(const struct cand *a, const struct cand *b, bool cold)
 {
 	if (a->hot != b->hot)
 		return cold ? a->hot < b->hot : a->hot > b->hot;
-	if (a->tgid != b->tgid)
-		return a->tgid < b->tgid;
-	return a->vpn < b->vpn;
+	return a->idx < b->idx;
 }
 
 /*

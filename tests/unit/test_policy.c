@@ -263,6 +263,17 @@ static void test_watermarks(void **state)
 	assert_true(max_demoted < 40);
 	world_fini(&w);
 
+	/* Equally cold pages of two processes: both give some, not the lower pid alone. */
+	world_init(&w, 1000, 50);
+	world_start(&w);
+	for (i = 0; i < 950; i++)
+		see(&w, 20 + i % 2, BASE + i * PAGE, 0, 1);
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 150);
+	assert_int_equal(w.plan.nr_batches, 2);
+	assert_true(w.plan.batches[0].nr >= 30 && w.plan.batches[1].nr >= 30);
+	world_fini(&w);
+
 	/* At the high watermark nothing is demoted. */
 	world_init(&w, 1000, 100);
 	world_start(&w);
