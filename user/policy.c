@@ -273,7 +273,6 @@ static struct pid_slot *pid_find(const struct policy *pol, uint32_t tgid)
 static int config_check(const struct policy_config *cfg, uint64_t *budget)
 {
 	uint64_t mb_pages;
-	size_t i;
 
 	if (!cfg->interval_ms || cfg->page_size < 1024 || (cfg->page_size & (cfg->page_size - 1)))
 		return -EINVAL;
@@ -293,12 +292,6 @@ static int config_check(const struct policy_config *cfg, uint64_t *budget)
 		return -EINVAL;
 	if (!cfg->max_tracked || cfg->max_tracked > (1u << 28) || !cfg->evict_after)
 		return -EINVAL;
-	if (cfg->nr_pids && !cfg->pids)
-		return -EINVAL;
-	for (i = 0; i < cfg->nr_pids; i++)
-		if (!cfg->pids[i].tgid || !(cfg->pids[i].promote_threshold >= 0) ||
-		    cfg->pids[i].promote_threshold > (double)(HOT_MAX / HOT_ONE))
-			return -EINVAL;
 
 	*budget = cfg->max_pages;
 	if (cfg->max_mbps) {
@@ -313,11 +306,43 @@ static int config_check(const struct policy_config *cfg, uint64_t *budget)
 	return 0;
 }
 
+int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, size_t nr)
+{
+	struct pid_slot *slots = NULL;
+	size_t i;
+
+	if (!pol || (nr && !pids))
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (!pids[i].tgid || !(pids[i].promote_threshold >= 0) ||
+		    pids[i].promote_threshold > (double)(HOT_MAX / HOT_ONE))
+			return -EINVAL;
+	if (nr) {
+		slots = calloc(nr, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+	}
+	for (i = 0; i < nr; i++) {
+		slots[i].cfg = pids[i];
+		slots[i].thr = to_hot(pids[i].promote_threshold);
+	}
+	if (nr)
+		qsort(slots, nr, sizeof(*slots), pid_cmp);
+	for (i = 1; i < nr; i++)
+		if (slots[i].cfg.tgid == slots[i - 1].cfg.tgid) {
+			free(slots);
+			return -EINVAL;
+		}
+	free(pol->pids);
+	pol->pids = slots;
+	pol->nr_pids = nr;
+	return 0;
+}
+
 int policy_create(const struct policy_config *cfg, struct policy **out)
 {
 	struct policy *pol = NULL;
 	uint64_t budget, nslots = 16;
-	size_t i;
 	int err;
 
 	*out = NULL;
@@ -355,24 +380,9 @@ int policy_create(const struct policy_config *cfg, struct policy **out)
 		goto cleanup;
 	}
 
-	if (cfg->nr_pids) {
-		pol->pids = calloc(cfg->nr_pids, sizeof(*pol->pids));
-		if (!pol->pids) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		for (i = 0; i < cfg->nr_pids; i++) {
-			pol->pids[i].cfg = cfg->pids[i];
-			pol->pids[i].thr = to_hot(cfg->pids[i].promote_threshold);
-		}
-		pol->nr_pids = cfg->nr_pids;
-		qsort(pol->pids, pol->nr_pids, sizeof(*pol->pids), pid_cmp);
-		for (i = 1; i < pol->nr_pids; i++)
-			if (pol->pids[i].cfg.tgid == pol->pids[i - 1].cfg.tgid) {
-				err = -EINVAL;
-				goto cleanup;
-			}
-	}
+	err = policy_set_pids(pol, cfg->pids, cfg->nr_pids);
+	if (err)
+		goto cleanup;
 
 	*out = pol;
 	return 0;

@@ -171,6 +171,12 @@ void policy_config_print(FILE *f, const struct policy_config *cfg);
 /* Validate cfg and allocate the state; the table grows to 64 MiB at 1 M tracked pages. */
 int policy_create(const struct policy_config *cfg, struct policy **out);
 void policy_destroy(struct policy *pol);
+/*
+ * Replace the per-PID settings while running (attach/detach, config reload):
+ * copied; 0, or -EINVAL (tgid 0, duplicate tgid, bad threshold) / -ENOMEM
+ * with the old settings kept.
+ */
+int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, size_t nr);
 
 /*
  * One interval: account obs (in any order), decay every tracked page, and

@@ -526,6 +526,8 @@ static void test_pid_overrides(void **state)
 		{ .tgid = 70, .exclude = true },
 		{ .tgid = 71, .promote_threshold = 3.0 },
 	};
+	struct policy_pid_config now[] = { { .tgid = 73, .exclude = true } };
+	struct policy_pid_config dup[] = { { .tgid = 72 }, { .tgid = 72 } };
 	struct world w;
 	size_t i;
 
@@ -549,6 +551,19 @@ static void test_pid_overrides(void **state)
 	assert_int_equal(w.plan.nr_moves, 4);
 	/* Per-process batches: 71, 72 and 73 each get one. */
 	assert_int_equal(w.plan.nr_batches, 3);
+
+	/* Replaced while running: 72 uncapped, 73 now excluded; a bad set keeps these. */
+	assert_int_equal(policy_set_pids(w.pol, now, 1), 0);
+	assert_int_equal(policy_set_pids(w.pol, dup, 2), -EINVAL);
+	see(&w, 73, BASE + PAGE, 1, 5);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_null(find_move(&w.plan, 73, BASE + PAGE));
+	/* 72's three left over, 70's page, 71's at 1.75 now that 71 has no own threshold. */
+	assert_int_equal(w.plan.c.promoted, 5);
+	assert_non_null(find_move(&w.plan, 70, BASE));
+	assert_non_null(find_move(&w.plan, 71, BASE));
+	assert_int_equal(w.plan.c.skipped_pid, 0);
 
 	/* Duplicate or zero tgids are refused. */
 	policy_destroy(w.pol);
