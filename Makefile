@@ -104,6 +104,11 @@ $(O)/tests/unit-vg/%: tests/unit/%.c $(VG_LIB_OBJS) | $(O)/tests/unit-vg
 $(O)/tests/progs/%: tests/progs/%.c | $(O)/tests/progs
 	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LDLIBS) -lpthread -o $@
 
+# The planner benchmark measures user/policy.c, so it links that one module
+# (the other test programs stand alone).
+$(O)/tests/progs/planner_bench: tests/progs/planner_bench.c $(O)/user/policy.o | $(O)/tests/progs
+	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(O)/user/policy.o $(LDLIBS) -o $@
+
 $(O)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS) | $(O)/tests/fuzz
 	$(CLANG) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(USER_CFLAGS) \
 		-Wno-unknown-warning-option $< $(FUZZ_LIB_OBJS) $(LDLIBS) -o $@

@@ -1,0 +1,995 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the placement policy on synthetic heat maps. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define PAGE 4096ull
+#define BASE 0x7f0000000000ull
+
+/* Fast node 0 and slow node 1 unless a test builds its own. */
+struct world {
+	struct policy_node nodes[2];
+	struct policy_topology topo;
+	struct policy_config cfg;
+	struct policy *pol;
+	struct policy_plan plan;
+	struct policy_obs obs[4096];
+	size_t nr_obs;
+};
+
+static void world_init(struct world *w, uint64_t fast_cap, uint64_t fast_free)
+{
+	memset(w, 0, sizeof(*w));
+	w->nodes[0] = (struct policy_node){ 0, POLICY_TIER_FAST, fast_cap, fast_free };
+	/* The slow node holds the pages the tests place there. */
+	w->nodes[1] = (struct policy_node){ 1, POLICY_TIER_SLOW, 1u << 20, (1u << 20) - 100000 };
+	w->topo.nodes = w->nodes;
+	w->topo.nr_nodes = 2;
+	policy_config_default(&w->cfg);
+	/* Small tables keep valgrind fast; the 1 M-page size is the benchmark's. */
+	w->cfg.max_tracked = 8192;
+	policy_plan_init(&w->plan);
+}
+
+static void world_start(struct world *w)
+{
+	assert_int_equal(policy_create(&w->cfg, &w->pol), 0);
+}
+
+static void world_fini(struct world *w)
+{
+	policy_plan_fini(&w->plan);
+	policy_destroy(w->pol);
+}
+
+static void see(struct world *w, uint32_t tgid, uint64_t addr, uint32_t node, uint32_t faults)
+{
+	assert_true(w->nr_obs < sizeof(w->obs) / sizeof(w->obs[0]));
+	w->obs[w->nr_obs++] = (struct policy_obs){ .tgid = tgid,
+						   .node = node,
+						   .start_time = 1000 + tgid,
+						   .addr = addr,
+						   .faults_delta = faults };
+}
+
+/* One interval with the observations queued by see(). */
+static void tick(struct world *w)
+{
+	assert_int_equal(policy_plan(w->pol, w->obs, w->nr_obs, &w->topo, &w->plan), 0);
+	w->nr_obs = 0;
+}
+
+static const struct policy_move *find_move(const struct policy_plan *p, uint32_t tgid,
+					   uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_moves; i++)
+		if (p->moves[i].tgid == tgid && p->moves[i].addr == addr)
+			return &p->moves[i];
+	return NULL;
+}
+
+static double hot_of(struct world *w, uint32_t tgid, uint64_t addr)
+{
+	double h = -1;
+
+	assert_int_equal(policy_page_hotness(w->pol, tgid, addr, &h), 0);
+	return h;
+}
+
+static const struct policy_node *topo_node(const struct policy_topology *t, uint32_t node)
+{
+	size_t k;
+
+	for (k = 0; k < t->nr_nodes; k++)
+		if (t->nodes[k].node == node)
+			return &t->nodes[k];
+	return NULL;
+}
+
+/*
+ * What every plan must satisfy: no node receives more than it has free, none
+ * ends above capacity, a fast node receiving promotions ends at or below its
+ * high watermark, every move crosses tiers, no page moves twice, and batches
+ * partition the moves by (process, destination, direction), demotions first.
+ */
+static void check_plan(const struct policy_topology *t, const struct policy_config *cfg,
+		       const struct policy_plan *p)
+{
+	uint64_t in[POLICY_MAX_NODES] = { 0 }, out[POLICY_MAX_NODES] = { 0 };
+	size_t i, j, k, covered = 0;
+	bool seen_promote = false;
+
+	assert_true(p->nr_moves <= p->c.budget_pages);
+	assert_int_equal(p->nr_moves, p->c.promoted + p->c.demoted);
+	for (i = 0; i < p->nr_moves; i++) {
+		const struct policy_move *m = &p->moves[i];
+		const struct policy_node *from = topo_node(t, m->from_node);
+		const struct policy_node *to = topo_node(t, m->to_node);
+
+		assert_non_null(from);
+		assert_non_null(to);
+		assert_int_not_equal(from->tier, to->tier);
+		assert_int_equal(m->addr % PAGE, 0);
+		in[to - t->nodes]++;
+		out[from - t->nodes]++;
+		for (j = i + 1; j < p->nr_moves; j++)
+			assert_false(p->moves[j].tgid == m->tgid && p->moves[j].addr == m->addr);
+	}
+	for (k = 0; k < t->nr_nodes; k++) {
+		const struct policy_node *n = &t->nodes[k];
+		uint64_t used = n->capacity_pages - n->free_pages;
+
+		assert_true(in[k] <= n->free_pages);
+		assert_true(out[k] <= used);
+		assert_true(used + in[k] - out[k] <= n->capacity_pages);
+		if (n->tier == POLICY_TIER_FAST && in[k])
+			assert_true(used + in[k] - out[k] <=
+				    (uint64_t)(n->capacity_pages * cfg->high_wmark));
+	}
+	for (i = 0; i < p->nr_batches; i++) {
+		const struct policy_batch *b = &p->batches[i];
+
+		assert_int_equal(b->first, covered);
+		assert_true(b->nr > 0);
+		if (b->promote)
+			seen_promote = true;
+		else
+			assert_false(seen_promote);
+		for (j = b->first; j < b->first + b->nr; j++) {
+			const struct policy_move *m = &p->moves[j];
+
+			assert_int_equal(m->tgid, b->tgid);
+			assert_int_equal(m->start_time, b->start_time);
+			assert_int_equal(m->to_node, b->to_node);
+			assert_int_equal(topo_node(t, m->to_node)->tier == POLICY_TIER_FAST,
+					 b->promote);
+		}
+		if (i)
+			assert_false(p->batches[i - 1].tgid == b->tgid &&
+				     p->batches[i - 1].to_node == b->to_node &&
+				     p->batches[i - 1].promote == b->promote);
+		covered += b->nr;
+	}
+	assert_int_equal(covered, p->nr_moves);
+}
+
+/* A page faulted once is not hot; faulted twice in one interval, or in two close ones, it is. */
+static void test_threshold(void **state)
+{
+	struct world w;
+
+	world_init(&w, 1000, 1000);
+	world_start(&w);
+	see(&w, 10, BASE, 1, 1); /* once */
+	see(&w, 10, BASE + PAGE, 1, 2); /* twice at once */
+	see(&w, 10, BASE + 2 * PAGE, 1, 1); /* once now, once next interval */
+	see(&w, 10, BASE + 3 * PAGE, 1, 1); /* once now, once 7 intervals later */
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.candidates, 1);
+	assert_int_equal(w.plan.nr_moves, 1);
+	assert_non_null(find_move(&w.plan, 10, BASE + PAGE));
+	assert_int_equal(w.plan.moves[0].to_node, 0);
+	assert_int_equal(w.plan.moves[0].from_node, 1);
+	assert_int_equal(w.plan.moves[0].start_time, 1010);
+
+	see(&w, 10, BASE + 2 * PAGE, 1, 1); /* 1 * 0.875 + 1 = 1.875 >= 1.5 */
+	tick(&w);
+	assert_int_equal(w.plan.nr_moves, 1);
+	assert_non_null(find_move(&w.plan, 10, BASE + 2 * PAGE));
+
+	for (int i = 0; i < 5; i++) {
+		tick(&w);
+		assert_int_equal(w.plan.nr_moves, 0);
+	}
+	see(&w, 10, BASE + 3 * PAGE, 1, 1); /* 0.875^7 + 1 = 1.39 < 1.5 */
+	tick(&w);
+	assert_int_equal(w.plan.c.candidates, 0);
+	assert_null(find_move(&w.plan, 10, BASE + 3 * PAGE));
+	assert_null(find_move(&w.plan, 10, BASE));
+	world_fini(&w);
+}
+
+/* H(t) = H(t-1) * decay + faults, exactly, for pages seen and not seen. */
+static void test_decay(void **state)
+{
+	struct world w;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.decay = 0.5;
+	world_start(&w);
+	see(&w, 7, BASE, 0, 8);
+	see(&w, 7, BASE + PAGE, 0, 8);
+	tick(&w);
+	assert_true(hot_of(&w, 7, BASE) == 8.0);
+	tick(&w);
+	assert_true(hot_of(&w, 7, BASE) == 4.0);
+	see(&w, 7, BASE + PAGE, 0, 3);
+	tick(&w);
+	assert_true(hot_of(&w, 7, BASE) == 2.0);
+	assert_true(hot_of(&w, 7, BASE + PAGE) == 4.0 * 0.5 + 3);
+	/* Two observations of one page in one interval add up; decay applies once. */
+	see(&w, 7, BASE + PAGE, 0, 1);
+	see(&w, 7, BASE + PAGE, 0, 1);
+	tick(&w);
+	assert_true(hot_of(&w, 7, BASE + PAGE) == 5.0 * 0.5 + 2);
+	world_fini(&w);
+}
+
+/* Above the high watermark the coldest fast pages go, exactly down to the low one. */
+static void test_watermarks(void **state)
+{
+	struct world w;
+	double max_demoted = -1, min_kept = 1e9;
+	size_t i;
+
+	/* 1000 pages, 950 used: high 900, low 800, so 150 must go. */
+	world_init(&w, 1000, 50);
+	world_start(&w);
+	for (i = 0; i < 950; i++)
+		see(&w, 20 + i % 3, BASE + i * PAGE, 0, 1 + (uint32_t)((i * 7919) % 40));
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.demote_wanted, 150);
+	assert_int_equal(w.plan.c.demoted, 150);
+	assert_int_equal(w.plan.c.promoted, 0);
+	for (i = 0; i < 950; i++) {
+		uint32_t tgid = 20 + i % 3;
+		uint64_t addr = BASE + i * PAGE;
+		double h = hot_of(&w, tgid, addr);
+		const struct policy_move *m = find_move(&w.plan, tgid, addr);
+
+		if (m) {
+			assert_int_equal(m->from_node, 0);
+			assert_int_equal(m->to_node, 1);
+			if (h > max_demoted)
+				max_demoted = h;
+		} else if (h < min_kept) {
+			min_kept = h;
+		}
+	}
+	assert_true(max_demoted <= min_kept);
+	assert_true(max_demoted < 40);
+	world_fini(&w);
+
+	/* Equally cold pages of two processes: both give some, not the lower pid alone. */
+	world_init(&w, 1000, 50);
+	world_start(&w);
+	for (i = 0; i < 950; i++)
+		see(&w, 20 + i % 2, BASE + i * PAGE, 0, 1);
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 150);
+	assert_int_equal(w.plan.nr_batches, 2);
+	assert_true(w.plan.batches[0].nr >= 30 && w.plan.batches[1].nr >= 30);
+	world_fini(&w);
+
+	/* At the high watermark nothing is demoted. */
+	world_init(&w, 1000, 100);
+	world_start(&w);
+	for (i = 0; i < 900; i++)
+		see(&w, 20, BASE + i * PAGE, 0, 1);
+	tick(&w);
+	assert_int_equal(w.plan.c.demote_wanted, 0);
+	assert_int_equal(w.plan.nr_moves, 0);
+	world_fini(&w);
+}
+
+/* A full fast tier trades its cold pages for hotter slow ones, staying at the watermark. */
+static void test_swap_for_hot(void **state)
+{
+	struct world w;
+	size_t i;
+
+	world_init(&w, 1000, 100); /* used 900 = high */
+	world_start(&w);
+	for (i = 0; i < 900; i++) /* cold: one fault */
+		see(&w, 30, BASE + i * PAGE, 0, 1);
+	for (i = 0; i < 20; i++) /* hot */
+		see(&w, 31, BASE + i * PAGE, 1, 4);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.promoted, 20);
+	assert_int_equal(w.plan.c.demoted, 20);
+	for (i = 0; i < 20; i++)
+		assert_non_null(find_move(&w.plan, 31, BASE + i * PAGE));
+	world_fini(&w);
+
+	/* Hot fast pages are not traded away for a page just as hot. */
+	world_init(&w, 1000, 100);
+	world_start(&w);
+	for (i = 0; i < 900; i++)
+		see(&w, 30, BASE + i * PAGE, 0, 4);
+	for (i = 0; i < 20; i++)
+		see(&w, 31, BASE + i * PAGE, 1, 4);
+	tick(&w);
+	assert_int_equal(w.plan.nr_moves, 0);
+	assert_int_equal(w.plan.c.skipped_capacity, 20);
+	world_fini(&w);
+}
+
+/* Room for promotions goes to the hottest; a full node takes none until its room is reported. */
+static void test_full_node(void **state)
+{
+	struct world w;
+	size_t i;
+
+	/* 895 used, high watermark 900: room for 5 of 20 candidates, none tracked on node 0. */
+	world_init(&w, 1000, 105);
+	world_start(&w);
+	for (i = 0; i < 20; i++)
+		see(&w, 35, BASE + i * PAGE, 1, 2 + (uint32_t)((i * 7) % 20));
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.promoted, 5);
+	assert_int_equal(w.plan.c.skipped_capacity, 15);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(find_move(&w.plan, 35, BASE + i * PAGE) != NULL,
+				 2 + (i * 7) % 20 >= 17);
+	world_fini(&w);
+
+	/* No free page at all: demote down to the low watermark, promote nothing yet. */
+	world_init(&w, 1000, 0);
+	world_start(&w);
+	for (i = 0; i < 1000; i++)
+		see(&w, 36, BASE + i * PAGE, 0, 1);
+	for (i = 0; i < 20; i++)
+		see(&w, 37, BASE + i * PAGE, 1, 4);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.demoted, 200);
+	assert_int_equal(w.plan.c.promoted, 0);
+	assert_int_equal(w.plan.c.skipped_capacity, 20);
+	/* The mover did it: 200 pages free now. */
+	w.nodes[0].free_pages = 200;
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.promoted, 20);
+	assert_int_equal(w.plan.c.demoted, 0);
+	world_fini(&w);
+}
+
+/* The pages-per-interval cap takes the hottest first. */
+static void test_budget_pages(void **state)
+{
+	struct world w;
+	size_t i;
+
+	world_init(&w, 100000, 100000);
+	w.cfg.max_pages = 10;
+	world_start(&w);
+	for (i = 0; i < 100; i++)
+		see(&w, 40, BASE + i * PAGE, 1, 2 + (uint32_t)i);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.budget_pages, 10);
+	assert_int_equal(w.plan.nr_moves, 10);
+	assert_int_equal(w.plan.c.candidates, 100);
+	assert_int_equal(w.plan.c.skipped_budget, 90);
+	for (i = 90; i < 100; i++)
+		assert_non_null(find_move(&w.plan, 40, BASE + i * PAGE));
+	world_fini(&w);
+}
+
+/* The MB/s cap: 1 MiB/s at 100 ms intervals of 4 KiB pages is 25 pages an interval. */
+static void test_budget_mbps(void **state)
+{
+	struct world w;
+	size_t i;
+
+	world_init(&w, 100000, 100000);
+	w.cfg.max_mbps = 1;
+	w.cfg.interval_ms = 100;
+	world_start(&w);
+	for (i = 0; i < 100; i++)
+		see(&w, 41, BASE + i * PAGE, 1, 3);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.budget_pages, 25);
+	assert_int_equal(w.plan.nr_moves, 25);
+	tick(&w); /* the rest, still hot after one decay, go next interval */
+	assert_int_equal(w.plan.nr_moves, 25);
+	world_fini(&w);
+
+	/* Watermark demotions count against the same budget. */
+	world_init(&w, 1000, 0);
+	w.cfg.max_pages = 30;
+	world_start(&w);
+	for (i = 0; i < 1000; i++)
+		see(&w, 42, BASE + i * PAGE, 0, 1);
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 30);
+	assert_int_equal(w.plan.c.skipped_budget, 200 - 30);
+	world_fini(&w);
+}
+
+/* A moved page does not move again for `cooldown` intervals. */
+static void test_cooldown(void **state)
+{
+	struct world w;
+	uint32_t i, moved_at = 0;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.cooldown = 5;
+	world_start(&w);
+	see(&w, 50, BASE, 1, 3);
+	tick(&w);
+	assert_int_equal(w.plan.nr_moves, 1);
+	/* The move did not happen (or someone moved it back): it is still hot on the slow node. */
+	for (i = 2; i <= 10 && !moved_at; i++) {
+		see(&w, 50, BASE, 1, 3);
+		tick(&w);
+		/* Seen back on node 1 after a planned promotion: reported once. */
+		assert_int_equal(w.plan.c.node_changed, i == 2);
+		if (w.plan.nr_moves)
+			moved_at = w.plan.c.interval;
+		else
+			assert_int_equal(w.plan.c.skipped_cooldown, 1);
+	}
+	assert_int_equal(moved_at, 6);
+	world_fini(&w);
+}
+
+/* Promoted, then demoted within the window: counted, threshold up, then slowly down. */
+static void test_pingpong(void **state)
+{
+	struct world w;
+	uint32_t i;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.cooldown = 2;
+	w.cfg.pingpong_window = 10;
+	world_start(&w);
+	see(&w, 60, BASE, 1, 2);
+	tick(&w); /* interval 1: promoted */
+	assert_int_equal(w.plan.c.promoted, 1);
+	assert_true(w.plan.c.threshold == 1.5);
+
+	/* The fast node fills up with other memory; the page went cold. */
+	w.nodes[0].free_pages = 0;
+	tick(&w); /* interval 2: cooldown */
+	assert_int_equal(w.plan.nr_moves, 0);
+	tick(&w); /* interval 3: demoted, 2 intervals after its promotion */
+	assert_int_equal(w.plan.c.demoted, 1);
+	assert_non_null(find_move(&w.plan, 60, BASE));
+	assert_int_equal(w.plan.c.pingpong, 1);
+	assert_int_equal(w.plan.c.pingpong_total, 1);
+	assert_true(w.plan.c.next_threshold == 2.0);
+
+	/* A page at 1.875 faults is no longer hot enough. */
+	w.nodes[0].free_pages = 1000;
+	see(&w, 61, BASE, 1, 1);
+	tick(&w);
+	see(&w, 61, BASE, 1, 1);
+	tick(&w);
+	assert_true(w.plan.c.threshold < 2.0 && w.plan.c.threshold > 1.875);
+	assert_int_equal(w.plan.c.candidates, 0);
+	assert_int_equal(w.plan.c.pingpong, 0);
+	assert_int_equal(w.plan.c.pingpong_total, 1);
+
+	/* 0.0625 a quiet interval: 0.5 above base takes 8 intervals to unwind. */
+	for (i = 0; i < 6; i++)
+		tick(&w);
+	assert_true(w.plan.c.next_threshold == 1.5);
+	world_fini(&w);
+
+	/* The reverse: demoted by the watermark, then hot again on the slow node. */
+	world_init(&w, 1000, 0);
+	w.cfg.cooldown = 2;
+	w.cfg.pingpong_window = 10;
+	world_start(&w);
+	see(&w, 62, BASE, 0, 1);
+	tick(&w); /* interval 1: the only tracked fast page, demoted */
+	assert_int_equal(w.plan.c.demoted, 1);
+	assert_int_equal(w.plan.c.pingpong, 0);
+	w.nodes[0].free_pages = 1000;
+	see(&w, 62, BASE, 1, 4);
+	tick(&w); /* interval 2: hot, but in cooldown */
+	assert_int_equal(w.plan.c.skipped_cooldown, 1);
+	tick(&w); /* interval 3: promoted back */
+	assert_int_equal(w.plan.c.promoted, 1);
+	assert_int_equal(w.plan.c.pingpong, 1);
+	assert_true(w.plan.c.next_threshold == 2.0);
+	world_fini(&w);
+
+	/* Outside the window a reversal is no ping-pong. */
+	world_init(&w, 1000, 1000);
+	w.cfg.cooldown = 2;
+	w.cfg.pingpong_window = 2;
+	world_start(&w);
+	see(&w, 60, BASE, 1, 2);
+	tick(&w);
+	w.nodes[0].free_pages = 0;
+	tick(&w);
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 1);
+	assert_int_equal(w.plan.c.pingpong, 0);
+	assert_true(w.plan.c.next_threshold == 1.5);
+	world_fini(&w);
+}
+
+/* Per-PID: excluded, own threshold, own cap; others keep the global settings. */
+static void test_pid_overrides(void **state)
+{
+	struct policy_pid_config pids[] = {
+		{ .tgid = 72, .max_pages = 2 },
+		{ .tgid = 70, .exclude = true },
+		{ .tgid = 71, .promote_threshold = 3.0 },
+	};
+	struct policy_pid_config now[] = { { .tgid = 73, .exclude = true } };
+	struct policy_pid_config dup[] = { { .tgid = 72 }, { .tgid = 72 } };
+	struct world w;
+	size_t i;
+
+	world_init(&w, 100000, 100000);
+	w.cfg.pids = pids;
+	w.cfg.nr_pids = 3;
+	world_start(&w);
+	see(&w, 70, BASE, 1, 10);
+	see(&w, 71, BASE, 1, 2);
+	see(&w, 71, BASE + PAGE, 1, 3);
+	see(&w, 73, BASE, 1, 2);
+	for (i = 0; i < 5; i++)
+		see(&w, 72, BASE + i * PAGE, 1, 5);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_null(find_move(&w.plan, 70, BASE));
+	assert_null(find_move(&w.plan, 71, BASE));
+	assert_non_null(find_move(&w.plan, 71, BASE + PAGE));
+	assert_non_null(find_move(&w.plan, 73, BASE));
+	assert_int_equal(w.plan.c.skipped_pid, 3);
+	assert_int_equal(w.plan.nr_moves, 4);
+	/* Per-process batches: 71, 72 and 73 each get one. */
+	assert_int_equal(w.plan.nr_batches, 3);
+
+	/* Replaced while running: 72 uncapped, 73 now excluded; a bad set keeps these. */
+	assert_int_equal(policy_set_pids(w.pol, now, 1), 0);
+	assert_int_equal(policy_set_pids(w.pol, dup, 2), -EINVAL);
+	see(&w, 73, BASE + PAGE, 1, 5);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_null(find_move(&w.plan, 73, BASE + PAGE));
+	/* 72's three left over, 70's page, 71's at 1.75 now that 71 has no own threshold. */
+	assert_int_equal(w.plan.c.promoted, 5);
+	assert_non_null(find_move(&w.plan, 70, BASE));
+	assert_non_null(find_move(&w.plan, 71, BASE));
+	assert_int_equal(w.plan.c.skipped_pid, 0);
+
+	/* Duplicate or zero tgids are refused. */
+	policy_destroy(w.pol);
+	w.pol = NULL;
+	pids[0].tgid = 70;
+	assert_int_equal(policy_create(&w.cfg, &w.pol), -EINVAL);
+	assert_null(w.pol);
+	pids[0].tgid = 0;
+	assert_int_equal(policy_create(&w.cfg, &w.pol), -EINVAL);
+	world_fini(&w);
+}
+
+/* Pages not seen for evict_after intervals are forgotten; a full table drops new pages. */
+static void test_eviction(void **state)
+{
+	struct world w;
+	double h;
+	int i;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.evict_after = 4;
+	w.cfg.max_tracked = 8;
+	world_start(&w);
+	see(&w, 80, BASE, 0, 1);
+	see(&w, 80, BASE + PAGE, 0, 1);
+	tick(&w); /* interval 1 */
+	for (i = 2; i <= 5; i++) {
+		see(&w, 80, BASE + PAGE, 0, 1);
+		tick(&w);
+		assert_int_equal(policy_tracked(w.pol), 2);
+	}
+	tick(&w); /* interval 6: 5 intervals unseen */
+	assert_int_equal(w.plan.c.evicted, 1);
+	assert_int_equal(policy_tracked(w.pol), 1);
+	assert_int_equal(policy_page_hotness(w.pol, 80, BASE, &h), -ENOENT);
+	assert_int_equal(policy_page_hotness(w.pol, 80, BASE + PAGE, &h), 0);
+
+	for (i = 0; i < 10; i++)
+		see(&w, 81, BASE + (uint64_t)i * PAGE, 0, 1);
+	tick(&w);
+	assert_int_equal(w.plan.c.inserted, 7);
+	assert_int_equal(w.plan.c.dropped_full, 3);
+	assert_int_equal(policy_tracked(w.pol), 8);
+	world_fini(&w);
+}
+
+/* The table grows from its small start as pages come, losing none. */
+static void test_table_growth(void **state)
+{
+	enum { PER = 10000, ROUNDS = 3 };
+	struct policy_obs *obs = calloc(PER, sizeof(*obs));
+	struct world w;
+	size_t i, r;
+	double h;
+
+	assert_non_null(obs);
+	world_init(&w, 1u << 20, 1u << 20);
+	w.cfg.max_tracked = 1u << 20;
+	w.cfg.decay = 0.5;
+	world_start(&w);
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < PER; i++)
+			obs[i] = (struct policy_obs){ .tgid = 7 + (uint32_t)(i % 3),
+						      .node = 0,
+						      .start_time = 1,
+						      .addr = BASE + (r * PER + i) * PAGE,
+						      .faults_delta = 8 };
+		assert_int_equal(policy_plan(w.pol, obs, PER, &w.topo, &w.plan), 0);
+		assert_int_equal(w.plan.c.inserted, PER);
+		assert_int_equal(policy_tracked(w.pol), (r + 1) * PER);
+	}
+	/* Rounds 0, 1, 2 were seen 2, 1 and 0 intervals ago: hotness 2, 4 and 8. */
+	for (r = 0; r < ROUNDS; r++)
+		for (i = 0; i < PER; i++) {
+			assert_int_equal(policy_page_hotness(w.pol, 7 + (uint32_t)(i % 3),
+							     BASE + (r * PER + i) * PAGE, &h),
+					 0);
+			assert_true(h == 8.0 / (1 << (ROUNDS - 1 - r)));
+		}
+	assert_int_equal(policy_page_hotness(w.pol, 7, BASE + ROUNDS * PER * PAGE, &h), -ENOENT);
+	free(obs);
+	world_fini(&w);
+}
+
+/* Deterministic PRNG (xorshift64*): the same sequence on every libc. */
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ull;
+}
+
+static uint64_t rnd_below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+/*
+ * The table against a reference model: random inserts and evictions with
+ * many collisions (tiny table), then every page the model holds must be
+ * found with its exact hotness and no other page may be.
+ */
+static void test_table_model(void **state)
+{
+	enum { PAGES = 96 };
+	int last_seen[PAGES];
+	uint32_t faults[PAGES] = { 0 };
+	struct world w;
+	int t, p;
+
+	world_init(&w, 1u << 20, 1u << 20);
+	w.cfg.max_tracked = 64;
+	w.cfg.evict_after = 3;
+	w.cfg.decay = 1.0; /* hotness = total faults: easy to model */
+	world_start(&w);
+	rng_state = 0x5eed;
+	for (p = 0; p < PAGES; p++)
+		last_seen[p] = -1;
+	for (t = 1; t <= 200; t++) {
+		size_t tracked = 0;
+
+		/* Model eviction happens in the scan, after the observations. */
+		for (p = 0; p < PAGES; p++) {
+			if (rnd_below(4))
+				continue;
+			if (last_seen[p] < 0) {
+				size_t live = 0;
+
+				for (int q = 0; q < PAGES; q++)
+					live += last_seen[q] >= 0;
+				if (live >= 64)
+					continue; /* the policy drops it: model it so */
+				faults[p] = 0;
+			}
+			see(&w, 90 + p % 5, BASE + (uint64_t)p * 977 * PAGE, 0, 1);
+			last_seen[p] = t;
+			faults[p]++;
+		}
+		tick(&w);
+		for (p = 0; p < PAGES; p++)
+			if (last_seen[p] >= 0 && t - last_seen[p] > 3)
+				last_seen[p] = -1;
+		for (p = 0; p < PAGES; p++) {
+			double h;
+			int r = policy_page_hotness(w.pol, 90 + p % 5,
+						    BASE + (uint64_t)p * 977 * PAGE, &h);
+
+			if (last_seen[p] >= 0) {
+				assert_int_equal(r, 0);
+				assert_true(h == faults[p]);
+				tracked++;
+			} else {
+				assert_int_equal(r, -ENOENT);
+			}
+		}
+		assert_int_equal(policy_tracked(w.pol), tracked);
+	}
+	world_fini(&w);
+}
+
+/*
+ * Property: over random topologies and heat, with the plan applied to the
+ * simulated machine, no plan ever oversubscribes a node (check_plan), and a
+ * second policy fed the same inputs makes the same plans.
+ */
+static void test_capacity_property(void **state)
+{
+	enum { ROUNDS = 40, INTERVALS = 12, PAGES = 1500 };
+	struct policy_node nodes[5];
+	struct policy_topology topo = { nodes, 0 };
+	struct policy_config cfg;
+	struct policy *a = NULL, *b = NULL;
+	struct policy_plan pa, pb;
+	struct policy_obs *obs = calloc(PAGES, sizeof(*obs));
+	uint32_t *where = calloc(PAGES, sizeof(*where));
+	uint64_t total_moves = 0, total_promoted = 0, total_demoted = 0;
+	int round, t;
+	size_t i, k;
+
+	assert_non_null(obs);
+	assert_non_null(where);
+	policy_plan_init(&pa);
+	policy_plan_init(&pb);
+	rng_state = 0xc0ffee;
+	for (round = 0; round < ROUNDS; round++) {
+		size_t nfast = 1 + rnd_below(3), nslow = 1 + rnd_below(2);
+
+		policy_config_default(&cfg);
+		cfg.max_tracked = 4096;
+		cfg.max_pages = 1 + (uint32_t)rnd_below(400);
+		cfg.cooldown = (uint32_t)rnd_below(4);
+		cfg.pingpong_window = cfg.cooldown + (uint32_t)rnd_below(8);
+		cfg.decay = 0.5 + (double)rnd_below(50) / 100;
+		topo.nr_nodes = nfast + nslow;
+		for (k = 0; k < topo.nr_nodes; k++) {
+			nodes[k].node = (uint32_t)(k * 3 + rnd_below(3));
+			nodes[k].tier = k < nfast ? POLICY_TIER_FAST : POLICY_TIER_SLOW;
+			nodes[k].capacity_pages = 200 + rnd_below(1200);
+			nodes[k].free_pages = nodes[k].capacity_pages;
+		}
+		/* Place the pages; a full node sends the rest to the next. */
+		for (i = 0; i < PAGES; i++) {
+			k = rnd_below(topo.nr_nodes);
+			for (size_t tries = 0; !nodes[k].free_pages && tries < topo.nr_nodes;
+			     tries++)
+				k = (k + 1) % topo.nr_nodes;
+			if (!nodes[k].free_pages) {
+				where[i] = UINT32_MAX;
+				continue;
+			}
+			nodes[k].free_pages--;
+			where[i] = (uint32_t)k;
+		}
+		assert_int_equal(policy_create(&cfg, &a), 0);
+		assert_int_equal(policy_create(&cfg, &b), 0);
+		for (t = 0; t < INTERVALS; t++) {
+			size_t n = 0;
+
+			for (i = 0; i < PAGES; i++) {
+				if (where[i] == UINT32_MAX || rnd_below(3))
+					continue;
+				obs[n++] = (struct policy_obs){
+					.tgid = 100 + (uint32_t)(i % 7),
+					.node = nodes[where[i]].node,
+					.start_time = 5,
+					.addr = BASE + i * PAGE,
+					.faults_delta = (uint32_t)(i % 10 < 2 ? rnd_below(6) :
+										rnd_below(2)),
+				};
+			}
+			assert_int_equal(policy_plan(a, obs, n, &topo, &pa), 0);
+			assert_int_equal(policy_plan(b, obs, n, &topo, &pb), 0);
+			check_plan(&topo, &cfg, &pa);
+			assert_int_equal(pa.nr_moves, pb.nr_moves);
+			assert_int_equal(pa.nr_batches, pb.nr_batches);
+			assert_memory_equal(pa.moves, pb.moves, pa.nr_moves * sizeof(*pa.moves));
+			assert_memory_equal(&pa.c, &pb.c, sizeof(pa.c));
+			total_moves += pa.nr_moves;
+			total_promoted += pa.c.promoted;
+			total_demoted += pa.c.demoted;
+			/* Carry out the plan, as a perfect mover would. */
+			for (i = 0; i < pa.nr_moves; i++) {
+				const struct policy_move *m = &pa.moves[i];
+				size_t page = (m->addr - BASE) / PAGE, to = 0;
+
+				assert_int_equal(nodes[where[page]].node, m->from_node);
+				while (nodes[to].node != m->to_node)
+					to++;
+				nodes[where[page]].free_pages++;
+				nodes[to].free_pages--;
+				where[page] = (uint32_t)to;
+			}
+		}
+		policy_destroy(a);
+		policy_destroy(b);
+		a = b = NULL;
+	}
+	/* The property must have been exercised, not vacuously true. */
+	assert_true(total_promoted > 1000);
+	assert_true(total_demoted > 100);
+	assert_true(total_moves == total_promoted + total_demoted);
+	policy_plan_fini(&pa);
+	policy_plan_fini(&pb);
+	free(where);
+	free(obs);
+}
+
+/* A tgid seen with another start time is another process: its page starts cold. */
+static void test_recycled_pid(void **state)
+{
+	struct world w;
+
+	world_init(&w, 1000, 1000);
+	world_start(&w);
+	see(&w, 95, BASE, 1, 1);
+	tick(&w);
+	w.obs[0] = (struct policy_obs){
+		.tgid = 95, .node = 1, .start_time = 99999, .addr = BASE, .faults_delta = 1
+	};
+	w.nr_obs = 1;
+	tick(&w);
+	assert_int_equal(w.plan.c.recycled, 1);
+	assert_int_equal(w.plan.nr_moves, 0); /* 0.875 + 1 would have been hot */
+	assert_true(hot_of(&w, 95, BASE) == 1.0);
+	world_fini(&w);
+}
+
+/* Bad configuration, topology and observations are refused or counted, never planned. */
+static void test_bad_input(void **state)
+{
+	struct policy_config cfg;
+	struct policy *pol = NULL;
+	struct world w;
+	struct policy_node dup[2] = { { 0, POLICY_TIER_FAST, 10, 10 },
+				      { 0, POLICY_TIER_SLOW, 10, 10 } };
+	struct policy_node overfree[1] = { { 0, POLICY_TIER_FAST, 10, 11 } };
+	struct policy_topology t;
+
+	policy_config_default(&cfg);
+	cfg.decay = 0;
+	assert_int_equal(policy_create(&cfg, &pol), -EINVAL);
+	policy_config_default(&cfg);
+	cfg.low_wmark = 0.95;
+	assert_int_equal(policy_create(&cfg, &pol), -EINVAL);
+	policy_config_default(&cfg);
+	cfg.pingpong_window = cfg.cooldown - 1;
+	assert_int_equal(policy_create(&cfg, &pol), -EINVAL);
+	policy_config_default(&cfg);
+	cfg.max_mbps = 1;
+	cfg.interval_ms = 1; /* 0.25 page per interval */
+	assert_int_equal(policy_create(&cfg, &pol), -EINVAL);
+	policy_config_default(&cfg);
+	cfg.page_size = 3000;
+	assert_int_equal(policy_create(&cfg, &pol), -EINVAL);
+	assert_null(pol);
+	policy_destroy(NULL);
+	policy_plan_fini(NULL);
+
+	world_init(&w, 1000, 1000);
+	world_start(&w);
+	see(&w, 1, BASE, 1, 5);
+	t.nodes = dup;
+	t.nr_nodes = 2;
+	assert_int_equal(policy_plan(w.pol, w.obs, w.nr_obs, &t, &w.plan), -EINVAL);
+	t.nodes = overfree;
+	t.nr_nodes = 1;
+	assert_int_equal(policy_plan(w.pol, w.obs, w.nr_obs, &t, &w.plan), -EINVAL);
+	assert_int_equal(policy_tracked(w.pol), 0); /* refused before any change */
+	w.nr_obs = 0;
+	see(&w, 0, BASE, 1, 5); /* tgid 0 */
+	see(&w, 1, BASE + 12, 1, 5); /* unaligned */
+	see(&w, 1, BASE, 7, 5); /* unknown node */
+	see(&w, 1, BASE, 1, 5);
+	tick(&w);
+	assert_int_equal(w.plan.c.interval, 1);
+	assert_int_equal(w.plan.c.observed, 4);
+	assert_int_equal(w.plan.c.bad_obs, 3);
+	assert_int_equal(policy_tracked(w.pol), 1);
+	assert_int_equal(w.plan.nr_moves, 1);
+	world_fini(&w);
+}
+
+/* The dry-run printer shows the counters and one line per batch. */
+static void test_print(void **state)
+{
+	struct world w;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	world_init(&w, 1000, 1000);
+	world_start(&w);
+	see(&w, 123, BASE, 1, 2);
+	see(&w, 123, BASE + PAGE, 1, 2);
+	see(&w, 124, BASE, 1, 2);
+	tick(&w);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	policy_plan_print(f, &w.plan);
+	fclose(f);
+	assert_non_null(strstr(buf, "interval 1: 3 observed"));
+	assert_non_null(strstr(buf, "3 promoted"));
+	assert_non_null(strstr(buf, "promote pid 123 (start 1123) -> node 0: 2 pages: "
+				    "0x7f0000000000@1 0x7f0000001000@1\n"));
+	assert_non_null(strstr(buf, "promote pid 124 (start 1124) -> node 0: 1 pages:"));
+	free(buf);
+	world_fini(&w);
+}
+
+/* Settings by name: every printed line reads back to the same configuration. */
+static void test_config_set(void **state)
+{
+	struct policy_config a, b;
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0, lines = 0;
+	FILE *f;
+
+	policy_config_default(&a);
+	assert_int_equal(policy_config_set(&a, "decay", "0.75"), 0);
+	assert_true(a.decay == 0.75);
+	assert_int_equal(policy_config_set(&a, "max_mbps", "512"), 0);
+	assert_int_equal(a.max_mbps, 512);
+	assert_int_equal(policy_config_set(&a, "cooldown", "-1"), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "cooldown", "4294967296"), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "cooldown", "3x"), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "cooldown", ""), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "decay", "nan"), -EINVAL);
+	assert_int_equal(policy_config_set(&a, "no_such_key", "1"), -ENOENT);
+	assert_int_equal(a.cooldown, 8);
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	policy_config_print(f, &a);
+	fclose(f);
+	memset(&b, 0xa5, sizeof(b));
+	b.pids = NULL;
+	b.nr_pids = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		assert_non_null(eq);
+		*eq = 0;
+		assert_int_equal(policy_config_set(&b, line, eq + 1), 0);
+		lines++;
+	}
+	assert_int_equal(lines, 15);
+	assert_memory_equal(&a, &b, offsetof(struct policy_config, pids));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threshold),    cmocka_unit_test(test_decay),
+		cmocka_unit_test(test_watermarks),   cmocka_unit_test(test_swap_for_hot),
+		cmocka_unit_test(test_full_node),    cmocka_unit_test(test_budget_pages),
+		cmocka_unit_test(test_budget_mbps),  cmocka_unit_test(test_cooldown),
+		cmocka_unit_test(test_pingpong),     cmocka_unit_test(test_pid_overrides),
+		cmocka_unit_test(test_eviction),     cmocka_unit_test(test_table_model),
+		cmocka_unit_test(test_table_growth), cmocka_unit_test(test_capacity_property),
+		cmocka_unit_test(test_recycled_pid), cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_print),	     cmocka_unit_test(test_config_set),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

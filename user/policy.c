@@ -1,0 +1,1210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The placement policy (see policy.h for the model and the defaults).
+ *
+ * State is one open-addressing hash table of tracked pages keyed by
+ * {tgid, page}. Why not a library table: Debian's candidates (GLib's
+ * GHashTable, uthash) store one separately allocated key or node per entry,
+ * i.e. a million mallocs and a pointer chase per lookup at our size, and a
+ * new build dependency; the key here is fixed-size and the only operations
+ * are lookup-or-insert, a full scan and delete during that scan. So: linear
+ * probing over a power-of-two array of 32-byte entries, load factor <= 1/2
+ * (grown by doubling up to 2 x max_tracked slots), deletion by backward shift (no tombstones, so
+ * probe lengths do not grow with churn), hashing by a 64-bit multiply-xorshift
+ * mix of both key halves.
+ *
+ * One interval (policy_plan):
+ *  1. observations: lookup-or-insert, decay once, add the faults;
+ *  2. one scan of the table: decay pages not observed, evict pages not seen
+ *     for evict_after intervals, keep in bounded heaps the `budget` hottest
+ *     promotion candidates and, per fast node, the `budget` coldest pages;
+ *  3. spend the budget: watermark demotions first (they keep the fast tier
+ *     allocatable, a duty the kernel no longer does once its demotion is
+ *     off), then promotions hottest first, each into free room below the
+ *     high watermark, or in exchange for a demotion of a colder page;
+ *  4. sort the moves into per-(process, destination) batches and update the
+ *     threshold from the ping-pong seen.
+ * Equally hot pages are taken in table order: the layout is a function of the
+ * inputs so far, so the same inputs give the same plans, and ties spread over
+ * processes instead of always falling on the lowest pid.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+/* Hotness is fixed point, 1/256 fault: integer arithmetic keeps plans reproducible. */
+#define HOT_SHIFT 8
+#define HOT_ONE (1u << HOT_SHIFT)
+#define HOT_MAX (1u << 30)
+#define DECAY_SHIFT 16
+/* Initial table; it doubles as pages come, up to 2 x max_tracked slots. */
+#define TABLE_MIN_SLOTS 1024
+
+enum { DIR_NONE = 0, DIR_PROMOTE = 1, DIR_DEMOTE = 2 };
+
+struct pentry {
+	uint64_t vpn : 52; /* addr >> page_shift */
+	uint64_t node : 10; /* node last seen or planned */
+	uint64_t dir : 2; /* direction of the last planned move */
+	uint64_t start_time;
+	uint32_t tgid; /* 0: empty slot; tgid 0 is never a user process */
+	uint32_t hot; /* 1/256 faults */
+	uint32_t last_seen; /* interval of the last observation */
+	uint32_t last_move; /* interval of the last planned move */
+};
+
+_Static_assert(sizeof(struct pentry) == 32, "two entries per cache line");
+
+/* A selected page, copied out of the table so that heaps compare in cache. */
+struct cand {
+	uint32_t hot;
+	uint32_t tgid;
+	uint64_t vpn;
+	uint32_t idx; /* slot; stable until the next policy_plan() */
+	uint32_t node;
+};
+
+struct pid_slot {
+	struct policy_pid_config cfg;
+	uint32_t thr; /* own threshold, hot units; 0 = global */
+	uint32_t used; /* moves this interval */
+};
+
+struct policy {
+	struct policy_config cfg; /* cfg.pids is not kept: see pids */
+	struct pid_slot *pids; /* sorted by tgid */
+	size_t nr_pids;
+
+	struct pentry *slots;
+	uint64_t mask;
+	size_t count;
+
+	uint32_t now;
+	uint32_t page_shift;
+	uint32_t decay_mul; /* decay << DECAY_SHIFT */
+	uint32_t thr_base, thr_raise, thr_max, raise_step, relax_step;
+	uint32_t budget; /* pages per interval */
+	uint64_t pingpong_total;
+
+	struct cand *prom; /* heap, then sorted hottest first */
+	size_t nr_prom;
+	struct cand *dem; /* nr_fast heaps of `budget`, then sorted coldest first */
+	size_t *nr_dem;
+	size_t dem_nodes; /* fast nodes dem/nr_dem have room for */
+};
+
+/* Per-interval view of the topology, indexed by position in policy_topology. */
+struct node_acct {
+	uint32_t node;
+	enum policy_tier tier;
+	int fast_idx; /* index of its demotion heap, fast nodes only */
+	uint64_t cap, free, used, high, low;
+	uint64_t in, out;
+};
+
+static uint32_t to_hot(double faults)
+{
+	double v = faults * HOT_ONE;
+
+	if (v <= 0)
+		return 0;
+	if (v >= HOT_MAX)
+		return HOT_MAX;
+	return (uint32_t)llround(v);
+}
+
+static double from_hot(uint32_t hot)
+{
+	return (double)hot / HOT_ONE;
+}
+
+static inline uint64_t key_hash(uint32_t tgid, uint64_t vpn)
+{
+	uint64_t h = vpn * 0x9e3779b97f4a7c15ull ^ ((uint64_t)tgid * 0xc2b2ae3d27d4eb4full);
+
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ull;
+	h ^= h >> 32;
+	return h;
+}
+
+static inline uint32_t decay_once(const struct policy *pol, uint32_t hot)
+{
+	return (uint32_t)(((uint64_t)hot * pol->decay_mul) >> DECAY_SHIFT);
+}
+
+void policy_config_default(struct policy_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->interval_ms = 1000;
+	cfg->page_size = 4096;
+	cfg->decay = 0.875;
+	cfg->promote_threshold = 1.5;
+	cfg->high_wmark = 0.90;
+	cfg->low_wmark = 0.80;
+	cfg->max_mbps = 256;
+	cfg->max_pages = 65536;
+	cfg->cooldown = 8;
+	cfg->pingpong_window = 32;
+	cfg->pingpong_raise = 0.5;
+	cfg->threshold_max = 8.0;
+	cfg->threshold_relax = 0.0625;
+	cfg->max_tracked = 1u << 20;
+	cfg->evict_after = 128;
+}
+
+/* The scalar settings by name, for --config files and `key=value` options. */
+enum cfg_type { CFG_U32, CFG_DOUBLE };
+
+/* One key per line reads better than what clang-format makes of it. */
+/* clang-format off */
+#define U32(f) { #f, CFG_U32, offsetof(struct policy_config, f) }
+#define DBL(f) { #f, CFG_DOUBLE, offsetof(struct policy_config, f) }
+static const struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+} cfg_keys[] = {
+	U32(interval_ms),
+	U32(page_size),
+	DBL(decay),
+	DBL(promote_threshold),
+	DBL(high_wmark),
+	DBL(low_wmark),
+	U32(max_mbps),
+	U32(max_pages),
+	U32(cooldown),
+	U32(pingpong_window),
+	DBL(pingpong_raise),
+	DBL(threshold_max),
+	DBL(threshold_relax),
+	U32(max_tracked),
+	U32(evict_after),
+};
+#undef U32
+#undef DBL
+/* clang-format on */
+
+int policy_config_set(struct policy_config *cfg, const char *key, const char *value)
+{
+	size_t i;
+	char *end;
+
+	if (!cfg || !key || !value)
+		return -EINVAL;
+	for (i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		void *field = (char *)cfg + k->off;
+
+		if (strcmp(k->name, key))
+			continue;
+		errno = 0;
+		if (k->type == CFG_U32) {
+			unsigned long long v;
+
+			/* strtoull takes "-1" as a huge number: refuse signs outright. */
+			if (!*value || *value == '-' || *value == '+' || *value == ' ')
+				return -EINVAL;
+			v = strtoull(value, &end, 10);
+			if (errno || *end || v > UINT32_MAX)
+				return -EINVAL;
+			*(uint32_t *)field = (uint32_t)v;
+		} else {
+			double v = strtod(value, &end);
+
+			if (errno || end == value || *end || !isfinite(v))
+				return -EINVAL;
+			*(double *)field = v;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void policy_config_print(FILE *f, const struct policy_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const void *field = (const char *)cfg + k->off;
+
+		if (k->type == CFG_U32)
+			fprintf(f, "%s=%u\n", k->name, *(const uint32_t *)field);
+		else
+			fprintf(f, "%s=%.17g\n", k->name, *(const double *)field);
+	}
+	for (i = 0; i < cfg->nr_pids; i++) {
+		const struct policy_pid_config *p = &cfg->pids[i];
+
+		fprintf(f, "pid %u: exclude=%d promote_threshold=%g max_pages=%u\n", p->tgid,
+			p->exclude, p->promote_threshold, p->max_pages);
+	}
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	const struct pid_slot *x = a, *y = b;
+
+	return x->cfg.tgid < y->cfg.tgid ? -1 : x->cfg.tgid > y->cfg.tgid;
+}
+
+static struct pid_slot *pid_find(const struct policy *pol, uint32_t tgid)
+{
+	size_t lo = 0, hi = pol->nr_pids;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pol->pids[mid].cfg.tgid == tgid)
+			return &pol->pids[mid];
+		if (pol->pids[mid].cfg.tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int config_check(const struct policy_config *cfg, uint64_t *budget)
+{
+	uint64_t mb_pages;
+
+	if (!cfg->interval_ms || cfg->page_size < 1024 || (cfg->page_size & (cfg->page_size - 1)))
+		return -EINVAL;
+	/* !(x > 0) also rejects NaN. */
+	if (!(cfg->decay > 0) || cfg->decay > 1)
+		return -EINVAL;
+	if (!(cfg->promote_threshold > 0) || !(cfg->threshold_max >= cfg->promote_threshold) ||
+	    cfg->threshold_max > (double)(HOT_MAX / HOT_ONE))
+		return -EINVAL;
+	if (!(cfg->low_wmark >= 0) || !(cfg->high_wmark > cfg->low_wmark) || cfg->high_wmark > 1)
+		return -EINVAL;
+	if (!(cfg->pingpong_raise >= 0) || !(cfg->threshold_relax >= 0))
+		return -EINVAL;
+	if (cfg->pingpong_window < cfg->cooldown)
+		return -EINVAL;
+	if (!cfg->max_pages || cfg->max_pages > (1u << 24))
+		return -EINVAL;
+	if (!cfg->max_tracked || cfg->max_tracked > (1u << 28) || !cfg->evict_after)
+		return -EINVAL;
+
+	*budget = cfg->max_pages;
+	if (cfg->max_mbps) {
+		mb_pages = (uint64_t)cfg->max_mbps * (1u << 20) / cfg->page_size *
+			   cfg->interval_ms / 1000;
+		if (mb_pages < *budget)
+			*budget = mb_pages;
+	}
+	/* A budget below one page would never move anything: say so now. */
+	if (!*budget)
+		return -EINVAL;
+	return 0;
+}
+
+int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, size_t nr)
+{
+	struct pid_slot *slots = NULL;
+	size_t i;
+
+	if (!pol || (nr && !pids))
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (!pids[i].tgid || !(pids[i].promote_threshold >= 0) ||
+		    pids[i].promote_threshold > (double)(HOT_MAX / HOT_ONE))
+			return -EINVAL;
+	if (nr) {
+		slots = calloc(nr, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+	}
+	for (i = 0; i < nr; i++) {
+		slots[i].cfg = pids[i];
+		slots[i].thr = to_hot(pids[i].promote_threshold);
+	}
+	if (nr)
+		qsort(slots, nr, sizeof(*slots), pid_cmp);
+	for (i = 1; i < nr; i++)
+		if (slots[i].cfg.tgid == slots[i - 1].cfg.tgid) {
+			free(slots);
+			return -EINVAL;
+		}
+	free(pol->pids);
+	pol->pids = slots;
+	pol->nr_pids = nr;
+	return 0;
+}
+
+int policy_create(const struct policy_config *cfg, struct policy **out)
+{
+	struct policy *pol = NULL;
+	uint64_t budget, nslots = 16;
+	int err;
+
+	*out = NULL;
+	err = config_check(cfg, &budget);
+	if (err)
+		return err;
+
+	pol = calloc(1, sizeof(*pol));
+	if (!pol)
+		return -ENOMEM;
+	pol->cfg = *cfg;
+	pol->cfg.pids = NULL;
+	pol->cfg.nr_pids = 0;
+	pol->budget = (uint32_t)budget;
+	pol->page_shift = (uint32_t)__builtin_ctz(cfg->page_size);
+	pol->decay_mul = (uint32_t)llround(cfg->decay * (1u << DECAY_SHIFT));
+	pol->thr_base = to_hot(cfg->promote_threshold);
+	pol->thr_max = to_hot(cfg->threshold_max);
+	pol->raise_step = to_hot(cfg->pingpong_raise);
+	pol->relax_step = to_hot(cfg->threshold_relax);
+
+	/* Start small: the scan costs what the table spans, see table_fit(). */
+	while (nslots < 2ull * cfg->max_tracked && nslots < TABLE_MIN_SLOTS)
+		nslots <<= 1;
+	pol->slots = calloc(nslots, sizeof(*pol->slots));
+	if (!pol->slots) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	pol->mask = nslots - 1;
+
+	pol->prom = calloc(budget, sizeof(*pol->prom));
+	if (!pol->prom) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+
+	err = policy_set_pids(pol, cfg->pids, cfg->nr_pids);
+	if (err)
+		goto cleanup;
+
+	*out = pol;
+	return 0;
+
+cleanup:
+	policy_destroy(pol);
+	return err;
+}
+
+void policy_destroy(struct policy *pol)
+{
+	if (!pol)
+		return;
+	free(pol->nr_dem);
+	free(pol->dem);
+	free(pol->prom);
+	free(pol->pids);
+	free(pol->slots);
+	free(pol);
+}
+
+size_t policy_tracked(const struct policy *pol)
+{
+	return pol ? pol->count : 0;
+}
+
+static long table_find(const struct policy *pol, uint32_t tgid, uint64_t vpn)
+{
+	uint64_t i = key_hash(tgid, vpn) & pol->mask;
+	const struct pentry *e;
+
+	for (;; i = (i + 1) & pol->mask) {
+		e = &pol->slots[i];
+		if (!e->tgid)
+			return -1;
+		if (e->tgid == tgid && e->vpn == vpn)
+			return (long)i;
+	}
+}
+
+int policy_page_hotness(const struct policy *pol, uint32_t tgid, uint64_t addr, double *hot)
+{
+	long i;
+
+	if (!pol || !tgid)
+		return -ENOENT;
+	i = table_find(pol, tgid, addr >> pol->page_shift);
+	if (i < 0)
+		return -ENOENT;
+	*hot = from_hot(pol->slots[i].hot);
+	return 0;
+}
+
+/*
+ * Backward-shift deletion: pull later members of the probe cluster into the
+ * hole unless that would put them before their home slot. Entries only move
+ * towards the hole from slots after it, which the scan relies on.
+ */
+static void table_delete(struct policy *pol, uint64_t hole)
+{
+	uint64_t j = hole, home;
+
+	pol->slots[hole].tgid = 0;
+	pol->count--;
+	for (;;) {
+		j = (j + 1) & pol->mask;
+		if (!pol->slots[j].tgid)
+			return;
+		home = key_hash(pol->slots[j].tgid, pol->slots[j].vpn) & pol->mask;
+		/* Stays if home lies cyclically in (hole, j]. */
+		if (hole < j ? (home > hole && home <= j) : (home > hole || home <= j))
+			continue;
+		pol->slots[hole] = pol->slots[j];
+		pol->slots[j].tgid = 0;
+		hole = j;
+	}
+}
+
+/*
+ * Hand-out order: hottest (or coldest) first; among equals the lower table
+ * slot. Slots follow a hash of {tgid, page}, so ties spread over processes
+ * (ordering them by tgid would always pick on the lowest pid first), and the
+ * table layout is a function of the inputs, so plans stay deterministic.
+ */
+static inline bool better(const struct cand *a, const struct cand *b, bool cold)
+{
+	if (a->hot != b->hot)
+		return cold ? a->hot < b->hot : a->hot > b->hot;
+	return a->idx < b->idx;
+}
+
+/*
+ * The heaps order by hotness alone: among equally hot pages the first seen
+ * in the table scan stays. The scan order is a function of the inputs so
+ * far, so plans stay deterministic, and with a few distinct hotness levels
+ * (faults are small integers) a full heap is then almost never reshuffled:
+ * breaking ties by key here made the planner 2x slower at 1 M pages.
+ */
+static inline bool hotter(const struct cand *a, const struct cand *b, bool cold)
+{
+	return cold ? a->hot < b->hot : a->hot > b->hot;
+}
+
+/* Sift a new leaf up; the hole moves, the candidate is written once. */
+static void heap_up(struct cand *h, size_t i, const struct cand *c, bool cold)
+{
+	while (i) {
+		size_t parent = (i - 1) / 2;
+
+		if (!hotter(&h[parent], c, cold))
+			break;
+		h[i] = h[parent];
+		i = parent;
+	}
+	h[i] = *c;
+}
+
+/* Replace the root (the worst kept) by c and sift it down. */
+static void heap_replace_root(struct cand *h, size_t n, const struct cand *c, bool cold)
+{
+	size_t i = 0, child;
+
+	for (;;) {
+		child = 2 * i + 1;
+		if (child >= n)
+			break;
+		if (child + 1 < n && hotter(&h[child], &h[child + 1], cold))
+			child++;
+		if (!hotter(c, &h[child], cold))
+			break;
+		h[i] = h[child];
+		i = child;
+	}
+	h[i] = *c;
+}
+
+/*
+ * Keep the `cap` best of a stream; the root is the worst kept. Returns true
+ * when a candidate was turned away (the new one or an evicted one). Inline:
+ * once the heap is full most offers end at the first comparison.
+ */
+static inline bool heap_offer(struct cand *h, size_t *n, size_t cap, const struct cand *c,
+			      bool cold)
+{
+	if (*n < cap) {
+		heap_up(h, (*n)++, c, cold);
+		return false;
+	}
+	if (!cap || !hotter(c, &h[0], cold))
+		return true;
+	heap_replace_root(h, *n, c, cold);
+	return true;
+}
+
+/*
+ * After the scan the kept pages are handed out best first (hottest to
+ * promote, coldest to demote) from a heap ordered by the full key, popped
+ * only as far as the plan gets: a full sort cost more than the rest of the
+ * cycle at 64 k pages, when room is for a few hundred of 40 k candidates.
+ */
+static void best_sift_down(struct cand *h, size_t n, size_t i, bool cold)
+{
+	struct cand x = h[i];
+	size_t child;
+
+	for (;;) {
+		child = 2 * i + 1;
+		if (child >= n)
+			break;
+		if (child + 1 < n && better(&h[child + 1], &h[child], cold))
+			child++;
+		if (!better(&h[child], &x, cold))
+			break;
+		h[i] = h[child];
+		i = child;
+	}
+	h[i] = x;
+}
+
+static void best_heapify(struct cand *h, size_t n, bool cold)
+{
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		best_sift_down(h, n, i, cold);
+}
+
+static void best_pop(struct cand *h, size_t *n, bool cold)
+{
+	h[0] = h[--*n];
+	if (*n)
+		best_sift_down(h, *n, 0, cold);
+}
+
+static int cmp_move(const void *a, const void *b)
+{
+	const struct policy_move *x = a, *y = b;
+
+	/* pad is 0 for a demotion: demotions first, the mover frees fast room before filling it. */
+	if (x->pad != y->pad)
+		return x->pad < y->pad ? -1 : 1;
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->start_time != y->start_time)
+		return x->start_time < y->start_time ? -1 : 1;
+	if (x->to_node != y->to_node)
+		return x->to_node < y->to_node ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+void policy_plan_init(struct policy_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+}
+
+void policy_plan_fini(struct policy_plan *plan)
+{
+	if (!plan)
+		return;
+	free(plan->moves);
+	free(plan->batches);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/*
+ * Grow the table so that `nr_obs` more pages keep the load at or below 1/2.
+ * The table grows with the pages tracked rather than being allocated for
+ * max_tracked at once, because every interval scans all of it: 2 M empty
+ * slots cost ~12 ms a scan on the development host even with 64 k pages.
+ * Built aside and swapped in, so a failed allocation changes nothing.
+ */
+static int table_fit(struct policy *pol, size_t nr_obs)
+{
+	uint64_t want = (uint64_t)pol->count + nr_obs, nslots = pol->mask + 1, i, j;
+	struct pentry *slots;
+
+	if (want > pol->cfg.max_tracked)
+		want = pol->cfg.max_tracked;
+	if (2 * want <= nslots)
+		return 0;
+	while (nslots < 2 * want)
+		nslots <<= 1;
+	slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i <= pol->mask; i++) {
+		if (!pol->slots[i].tgid)
+			continue;
+		j = key_hash(pol->slots[i].tgid, pol->slots[i].vpn) & (nslots - 1);
+		while (slots[j].tgid)
+			j = (j + 1) & (nslots - 1);
+		slots[j] = pol->slots[i];
+	}
+	free(pol->slots);
+	pol->slots = slots;
+	pol->mask = nslots - 1;
+	return 0;
+}
+
+/* Make sure nothing after the checks can fail: the plan holds at most `budget` moves. */
+static int reserve(struct policy *pol, struct policy_plan *plan, size_t nr_fast, size_t nr_obs)
+{
+	void *p;
+
+	if (plan->cap_moves < pol->budget) {
+		p = realloc(plan->moves, pol->budget * sizeof(*plan->moves));
+		if (!p)
+			return -ENOMEM;
+		plan->moves = p;
+		plan->cap_moves = pol->budget;
+	}
+	if (plan->cap_batches < pol->budget) {
+		p = realloc(plan->batches, pol->budget * sizeof(*plan->batches));
+		if (!p)
+			return -ENOMEM;
+		plan->batches = p;
+		plan->cap_batches = pol->budget;
+	}
+	if (pol->dem_nodes < nr_fast) {
+		p = realloc(pol->dem, nr_fast * (size_t)pol->budget * sizeof(*pol->dem));
+		if (!p)
+			return -ENOMEM;
+		pol->dem = p;
+		p = realloc(pol->nr_dem, nr_fast * sizeof(*pol->nr_dem));
+		if (!p)
+			return -ENOMEM;
+		pol->nr_dem = p;
+		pol->dem_nodes = nr_fast;
+	}
+	/* Last: the rehash is the one step that changes the state (its layout). */
+	return table_fit(pol, nr_obs);
+}
+
+struct interval {
+	struct policy *pol;
+	struct policy_plan *plan;
+	struct node_acct acct[POLICY_MAX_NODES];
+	size_t nr_nodes;
+	int16_t idx_of[POLICY_MAX_NODE_ID + 1]; /* node id -> acct index, -1 unknown */
+	uint32_t budget; /* pages left */
+	uint32_t thr; /* global threshold this interval */
+};
+
+static int topo_load(struct interval *iv, const struct policy_topology *topo, size_t *nr_fast)
+{
+	size_t k;
+
+	if (!topo || topo->nr_nodes > POLICY_MAX_NODES || (topo->nr_nodes && !topo->nodes))
+		return -EINVAL;
+	memset(iv->idx_of, 0xff, sizeof(iv->idx_of));
+	*nr_fast = 0;
+	for (k = 0; k < topo->nr_nodes; k++) {
+		const struct policy_node *n = &topo->nodes[k];
+		struct node_acct *a = &iv->acct[k];
+
+		if (n->node > POLICY_MAX_NODE_ID || iv->idx_of[n->node] >= 0 ||
+		    n->free_pages > n->capacity_pages ||
+		    (n->tier != POLICY_TIER_FAST && n->tier != POLICY_TIER_SLOW))
+			return -EINVAL;
+		iv->idx_of[n->node] = (int16_t)k;
+		memset(a, 0, sizeof(*a));
+		a->node = n->node;
+		a->tier = n->tier;
+		a->cap = n->capacity_pages;
+		a->free = n->free_pages;
+		a->used = n->capacity_pages - n->free_pages;
+		a->high = (uint64_t)(n->capacity_pages * iv->pol->cfg.high_wmark);
+		a->low = (uint64_t)(n->capacity_pages * iv->pol->cfg.low_wmark);
+		a->fast_idx = n->tier == POLICY_TIER_FAST ? (int)(*nr_fast)++ : -1;
+	}
+	iv->nr_nodes = topo->nr_nodes;
+	return 0;
+}
+
+static void account_obs(struct interval *iv, const struct policy_obs *obs, size_t nr)
+{
+	struct policy *pol = iv->pol;
+	struct policy_counters *c = &iv->plan->c;
+	uint64_t pmask = pol->cfg.page_size - 1;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const struct policy_obs *o = &obs[i];
+		uint64_t vpn, s;
+		struct pentry *e;
+		uint64_t hot;
+
+		/* The table is far larger than the caches: fetch a later slot now. */
+		if (i + 8 < nr)
+			__builtin_prefetch(
+				&pol->slots[key_hash(obs[i + 8].tgid,
+						     obs[i + 8].addr >> pol->page_shift) &
+					    pol->mask]);
+		c->observed++;
+		if (!o->tgid || (o->addr & pmask) || o->node > POLICY_MAX_NODE_ID ||
+		    iv->idx_of[o->node] < 0) {
+			c->bad_obs++;
+			continue;
+		}
+		vpn = o->addr >> pol->page_shift;
+		for (s = key_hash(o->tgid, vpn) & pol->mask;; s = (s + 1) & pol->mask) {
+			e = &pol->slots[s];
+			if (!e->tgid || (e->tgid == o->tgid && e->vpn == vpn))
+				break;
+		}
+		if (!e->tgid) {
+			/* Keep one slot in two empty: probe lengths stay short. */
+			if (pol->count >= pol->cfg.max_tracked) {
+				c->dropped_full++;
+				continue;
+			}
+			memset(e, 0, sizeof(*e));
+			e->tgid = o->tgid;
+			e->vpn = vpn;
+			e->node = o->node;
+			e->start_time = o->start_time;
+			pol->count++;
+			c->inserted++;
+		} else if (e->start_time != o->start_time) {
+			/* Same tgid, another process: nothing of the old page applies. */
+			e->start_time = o->start_time;
+			e->hot = 0;
+			e->dir = DIR_NONE;
+			e->last_move = 0;
+			e->node = o->node;
+			c->recycled++;
+		} else {
+			if (e->last_seen != pol->now)
+				e->hot = decay_once(pol, e->hot);
+			if (e->node != o->node) {
+				/* A failed move of ours, or another mover (the kernel). */
+				c->node_changed++;
+				e->node = o->node;
+			}
+		}
+		hot = (uint64_t)e->hot + (uint64_t)o->faults_delta * HOT_ONE;
+		e->hot = hot > HOT_MAX ? HOT_MAX : (uint32_t)hot;
+		e->last_seen = pol->now;
+	}
+}
+
+static inline bool in_cooldown(const struct policy *pol, const struct pentry *e)
+{
+	return e->dir != DIR_NONE && pol->now - e->last_move < pol->cfg.cooldown;
+}
+
+static void scan_table(struct interval *iv)
+{
+	struct policy *pol = iv->pol;
+	struct policy_counters *c = &iv->plan->c;
+	uint64_t start, i;
+	size_t f;
+
+	pol->nr_prom = 0;
+	for (f = 0; f < pol->dem_nodes; f++)
+		pol->nr_dem[f] = 0;
+
+	/*
+	 * Start after an empty slot (there is always one: load <= 1/2): no
+	 * probe cluster then wraps past the scan's end, so the entries that
+	 * table_delete() shifts always come from slots not yet visited.
+	 */
+	for (start = 0; pol->slots[start].tgid; start++)
+		;
+	for (i = (start + 1) & pol->mask; i != start;) {
+		struct pentry *e = &pol->slots[i];
+		const struct pid_slot *ps = NULL;
+		struct node_acct *a;
+		struct cand cd;
+		int k;
+
+		if (!e->tgid) {
+			i = (i + 1) & pol->mask;
+			continue;
+		}
+		if (pol->now - e->last_seen > pol->cfg.evict_after) {
+			table_delete(pol, i);
+			c->evicted++;
+			continue; /* slot i now holds an unvisited entry, or nothing */
+		}
+		if (e->last_seen != pol->now)
+			e->hot = decay_once(pol, e->hot);
+
+		k = iv->idx_of[e->node];
+		if (k < 0)
+			goto next; /* node absent from this topology: leave it be */
+		a = &iv->acct[k];
+		if (pol->nr_pids) {
+			ps = pid_find(pol, e->tgid);
+			if (ps && ps->cfg.exclude)
+				goto next;
+		}
+		cd.hot = e->hot;
+		cd.tgid = e->tgid;
+		cd.vpn = e->vpn;
+		cd.idx = (uint32_t)i;
+		cd.node = e->node;
+		if (a->tier == POLICY_TIER_SLOW) {
+			uint32_t thr = (ps && ps->thr ? ps->thr : pol->thr_base) + pol->thr_raise;
+
+			if (e->hot < thr)
+				goto next;
+			c->candidates++;
+			if (in_cooldown(pol, e))
+				c->skipped_cooldown++;
+			else if (heap_offer(pol->prom, &pol->nr_prom, pol->budget, &cd, false))
+				c->skipped_budget++;
+		} else if (!in_cooldown(pol, e)) {
+			f = (size_t)a->fast_idx;
+			heap_offer(pol->dem + f * pol->budget, &pol->nr_dem[f], pol->budget, &cd,
+				   true);
+		}
+next:
+		i = (i + 1) & pol->mask;
+	}
+	c->tracked = pol->count;
+}
+
+/* Slow node with the most room left (ties: lower id), or NULL. */
+static struct node_acct *pick_slow(struct interval *iv)
+{
+	struct node_acct *best = NULL;
+	size_t k;
+
+	for (k = 0; k < iv->nr_nodes; k++) {
+		struct node_acct *a = &iv->acct[k];
+
+		if (a->tier != POLICY_TIER_SLOW || a->in >= a->free)
+			continue;
+		if (!best || a->free - a->in > best->free - best->in ||
+		    (a->free - a->in == best->free - best->in && a->node < best->node))
+			best = a;
+	}
+	return best;
+}
+
+/* Room for promotions: free now, and not above the high watermark after the plan. */
+static uint64_t fast_room(const struct node_acct *a)
+{
+	/* Saturating: a free count read racily may make out look larger than used. */
+	uint64_t after = a->used + a->in > a->out ? a->used + a->in - a->out : 0;
+	uint64_t by_free = a->free - a->in;
+	uint64_t by_wmark = after >= a->high ? 0 : a->high - after;
+
+	return by_free < by_wmark ? by_free : by_wmark;
+}
+
+static bool pid_allows(const struct pid_slot *ps, uint32_t n)
+{
+	return !ps || !ps->cfg.max_pages || ps->used + n <= ps->cfg.max_pages;
+}
+
+static void emit(struct interval *iv, const struct cand *cd, struct node_acct *from,
+		 struct node_acct *to, int dir)
+{
+	struct policy *pol = iv->pol;
+	struct policy_plan *plan = iv->plan;
+	struct pentry *e = &pol->slots[cd->idx];
+	struct policy_move *m = &plan->moves[plan->nr_moves++];
+	struct pid_slot *ps = pol->nr_pids ? pid_find(pol, e->tgid) : NULL;
+
+	if (e->dir != DIR_NONE && e->dir != (unsigned int)dir &&
+	    pol->now - e->last_move < pol->cfg.pingpong_window) {
+		plan->c.pingpong++;
+		pol->pingpong_total++;
+	}
+	e->dir = dir;
+	e->last_move = pol->now;
+	e->node = to->node;
+
+	m->tgid = e->tgid;
+	m->from_node = from->node;
+	m->start_time = e->start_time;
+	m->addr = (uint64_t)e->vpn << pol->page_shift;
+	m->to_node = to->node;
+	/* Sort key until the batches are built: 0 demotion, 1 promotion. */
+	m->pad = dir == DIR_PROMOTE;
+
+	from->out++;
+	to->in++;
+	iv->budget--;
+	if (ps)
+		ps->used++;
+	if (dir == DIR_PROMOTE)
+		plan->c.promoted++;
+	else
+		plan->c.demoted++;
+}
+
+/* Next demotable page of fast node a, colder than `limit` (UINT32_MAX: any); not taken yet. */
+static const struct cand *next_victim(struct interval *iv, struct node_acct *a, uint32_t limit,
+				      uint32_t extra_tgid)
+{
+	struct policy *pol = iv->pol;
+	size_t f = (size_t)a->fast_idx;
+	struct cand *heap = pol->dem + f * pol->budget;
+
+	while (pol->nr_dem[f]) {
+		const struct cand *v = &heap[0];
+		const struct pid_slot *ps = pol->nr_pids ? pid_find(pol, v->tgid) : NULL;
+
+		if (v->hot >= limit)
+			return NULL; /* the coldest left: all others are hotter */
+		if (pid_allows(ps, v->tgid == extra_tgid ? 2 : 1))
+			return v;
+		iv->plan->c.skipped_pid++;
+		best_pop(heap, &pol->nr_dem[f], true);
+	}
+	return NULL;
+}
+
+/* The victim next_victim() returned has been planned: drop it from a's heap. */
+static void victim_taken(struct interval *iv, struct node_acct *a)
+{
+	struct policy *pol = iv->pol;
+	size_t f = (size_t)a->fast_idx;
+
+	best_pop(pol->dem + f * pol->budget, &pol->nr_dem[f], true);
+}
+
+static void demote_for_watermarks(struct interval *iv)
+{
+	struct policy_counters *c = &iv->plan->c;
+	size_t k;
+
+	for (k = 0; k < iv->nr_nodes; k++) {
+		struct node_acct *a = &iv->acct[k];
+		uint64_t need;
+
+		if (a->tier != POLICY_TIER_FAST || a->used <= a->high)
+			continue;
+		need = a->used - a->low;
+		c->demote_wanted += need;
+		while (need) {
+			const struct cand *v;
+			struct node_acct *s;
+
+			if (!iv->budget) {
+				c->skipped_budget += need;
+				break;
+			}
+			v = next_victim(iv, a, UINT32_MAX, 0);
+			if (!v)
+				break; /* not enough tracked pages here: nothing known to move */
+			s = pick_slow(iv);
+			if (!s) {
+				c->skipped_capacity += need;
+				break;
+			}
+			emit(iv, v, a, s, DIR_DEMOTE);
+			victim_taken(iv, a);
+			need--;
+		}
+	}
+}
+
+static void promote(struct interval *iv)
+{
+	struct policy *pol = iv->pol;
+	struct policy_counters *c = &iv->plan->c;
+	size_t k;
+
+	while (pol->nr_prom) {
+		const struct cand cand = pol->prom[0], *cd = &cand;
+		struct pid_slot *ps = pol->nr_pids ? pid_find(pol, cd->tgid) : NULL;
+		struct node_acct *from = &iv->acct[iv->idx_of[cd->node]];
+		struct node_acct *best = NULL, *s;
+		const struct cand *victim = NULL;
+		uint64_t room, best_room = 0;
+
+		if (!iv->budget) {
+			c->skipped_budget += pol->nr_prom;
+			return;
+		}
+		best_pop(pol->prom, &pol->nr_prom, false);
+		if (!pid_allows(ps, 1)) {
+			c->skipped_pid++;
+			continue;
+		}
+		for (k = 0; k < iv->nr_nodes; k++) {
+			struct node_acct *a = &iv->acct[k];
+
+			if (a->tier != POLICY_TIER_FAST)
+				continue;
+			room = fast_room(a);
+			if (room && (!best || room > best_room ||
+				     (room == best_room && a->node < best->node))) {
+				best = a;
+				best_room = room;
+			}
+		}
+		if (best) {
+			emit(iv, cd, from, best, DIR_PROMOTE);
+			continue;
+		}
+
+		/*
+		 * No room below the high watermark: trade places with the
+		 * coldest fast page that is not hot itself and is colder than
+		 * this one. The incoming page still needs a free page now.
+		 */
+		for (k = 0; k < iv->nr_nodes; k++) {
+			struct node_acct *a = &iv->acct[k];
+			const struct cand *v;
+			uint32_t limit = cd->hot < iv->thr ? cd->hot : iv->thr;
+
+			if (a->tier != POLICY_TIER_FAST || a->in >= a->free)
+				continue;
+			v = next_victim(iv, a, limit, ps && ps->cfg.max_pages ? cd->tgid : 0);
+			if (v && (!victim || better(v, victim, true))) {
+				victim = v;
+				best = a;
+			}
+		}
+		if (!victim) {
+			/*
+			 * Nor will the rest find any: they are no hotter, no
+			 * room came up, and the victims left are no colder.
+			 */
+			c->skipped_capacity += 1 + pol->nr_prom;
+			pol->nr_prom = 0;
+			return;
+		}
+		if (iv->budget < 2) {
+			c->skipped_budget++;
+			continue;
+		}
+		s = pick_slow(iv);
+		if (!s) {
+			c->skipped_capacity++;
+			continue;
+		}
+		emit(iv, victim, best, s, DIR_DEMOTE);
+		victim_taken(iv, best);
+		emit(iv, cd, from, best, DIR_PROMOTE);
+	}
+}
+
+static void make_batches(struct policy_plan *plan)
+{
+	size_t i;
+
+	qsort(plan->moves, plan->nr_moves, sizeof(*plan->moves), cmp_move);
+	for (i = 0; i < plan->nr_moves; i++) {
+		struct policy_move *m = &plan->moves[i];
+		struct policy_batch *b =
+			plan->nr_batches ? &plan->batches[plan->nr_batches - 1] : NULL;
+
+		if (!b || b->tgid != m->tgid || b->start_time != m->start_time ||
+		    b->to_node != m->to_node || b->promote != (m->pad == 1)) {
+			b = &plan->batches[plan->nr_batches++];
+			b->tgid = m->tgid;
+			b->to_node = m->to_node;
+			b->start_time = m->start_time;
+			b->promote = m->pad == 1;
+			b->first = i;
+			b->nr = 0;
+		}
+		b->nr++;
+	}
+	for (i = 0; i < plan->nr_moves; i++)
+		plan->moves[i].pad = 0;
+}
+
+int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
+		const struct policy_topology *topo, struct policy_plan *plan)
+{
+	struct interval *iv = NULL;
+	size_t nr_fast, f, i;
+	int err;
+
+	if (!pol || !plan || (nr_obs && !obs))
+		return -EINVAL;
+	iv = calloc(1, sizeof(*iv));
+	if (!iv)
+		return -ENOMEM;
+	iv->pol = pol;
+	iv->plan = plan;
+	err = topo_load(iv, topo, &nr_fast);
+	if (err)
+		goto cleanup;
+	err = reserve(pol, plan, nr_fast, nr_obs);
+	if (err)
+		goto cleanup;
+
+	/* Nothing fails from here on. */
+	plan->nr_moves = 0;
+	plan->nr_batches = 0;
+	memset(&plan->c, 0, sizeof(plan->c));
+	pol->now++;
+	for (i = 0; i < pol->nr_pids; i++)
+		pol->pids[i].used = 0;
+	iv->budget = pol->budget;
+	iv->thr = pol->thr_base + pol->thr_raise;
+	plan->c.interval = pol->now;
+	plan->c.budget_pages = pol->budget;
+	plan->c.threshold = from_hot(iv->thr);
+
+	account_obs(iv, obs, nr_obs);
+	scan_table(iv);
+	best_heapify(pol->prom, pol->nr_prom, false);
+	for (f = 0; f < nr_fast; f++)
+		best_heapify(pol->dem + f * pol->budget, pol->nr_dem[f], true);
+	demote_for_watermarks(iv);
+	promote(iv);
+	make_batches(plan);
+
+	/* Ping-pong means the threshold let lukewarm pages in: raise it fast, relax it slowly. */
+	if (plan->c.pingpong) {
+		pol->thr_raise += pol->raise_step;
+		if (pol->thr_base + pol->thr_raise > pol->thr_max)
+			pol->thr_raise = pol->thr_max - pol->thr_base;
+	} else {
+		pol->thr_raise =
+			pol->thr_raise > pol->relax_step ? pol->thr_raise - pol->relax_step : 0;
+	}
+	plan->c.pingpong_total = pol->pingpong_total;
+	plan->c.next_threshold = from_hot(pol->thr_base + pol->thr_raise);
+	err = 0;
+
+cleanup:
+	free(iv);
+	return err;
+}
+
+void policy_plan_print(FILE *f, const struct policy_plan *plan)
+{
+	const struct policy_counters *c = &plan->c;
+	size_t i, j;
+
+	fprintf(f,
+		"interval %u: %llu observed (%llu bad), %llu tracked (+%llu new, %llu evicted, "
+		"%llu dropped, %llu recycled, %llu moved by others)\n",
+		c->interval, (unsigned long long)c->observed, (unsigned long long)c->bad_obs,
+		(unsigned long long)c->tracked, (unsigned long long)c->inserted,
+		(unsigned long long)c->evicted, (unsigned long long)c->dropped_full,
+		(unsigned long long)c->recycled, (unsigned long long)c->node_changed);
+	fprintf(f,
+		"  threshold %.2f faults (next %.2f), %llu candidates, %llu promoted, %llu demoted "
+		"(%llu wanted by watermarks), budget %llu pages\n",
+		c->threshold, c->next_threshold, (unsigned long long)c->candidates,
+		(unsigned long long)c->promoted, (unsigned long long)c->demoted,
+		(unsigned long long)c->demote_wanted, (unsigned long long)c->budget_pages);
+	fprintf(f,
+		"  skipped: %llu cooldown, %llu budget, %llu capacity, %llu per-pid; "
+		"ping-pong %llu (total %llu)\n",
+		(unsigned long long)c->skipped_cooldown, (unsigned long long)c->skipped_budget,
+		(unsigned long long)c->skipped_capacity, (unsigned long long)c->skipped_pid,
+		(unsigned long long)c->pingpong, (unsigned long long)c->pingpong_total);
+	for (i = 0; i < plan->nr_batches; i++) {
+		const struct policy_batch *b = &plan->batches[i];
+
+		fprintf(f, "  %s pid %u (start %llu) -> node %u: %zu pages:",
+			b->promote ? "promote" : "demote ", b->tgid,
+			(unsigned long long)b->start_time, b->to_node, b->nr);
+		for (j = 0; j < b->nr && j < 4; j++) {
+			const struct policy_move *m = &plan->moves[b->first + j];
+
+			fprintf(f, " 0x%llx@%u", (unsigned long long)m->addr, m->from_node);
+		}
+		fprintf(f, "%s\n", b->nr > 4 ? " ..." : "");
+	}
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The placement policy: per-page hotness with decay, promotion after repeated
+ * hint faults, watermark demotion of the coldest fast-tier pages, migration
+ * budgets, cooldown, ping-pong damping and per-PID settings.
+ *
+ * Pure user space on plain structs: no BPF, no syscalls, no clock. Each call
+ * of policy_plan() is one interval; the same sequence of inputs gives the same
+ * plans, so the daemon, --dry-run and the unit tests see identical decisions.
+ *
+ * Units: hotness and thresholds are in hint faults. A page's hotness after
+ * interval t is H(t) = H(t-1) * decay + faults_delta(t).
+ */
+#ifndef PAUTONUMA_POLICY_H
+#define PAUTONUMA_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Node ids are stored in 10 bits per tracked page (MAX_NUMNODES <= 1024). */
+#define POLICY_MAX_NODE_ID 1023
+/* Nodes described in one topology. */
+#define POLICY_MAX_NODES 64
+
+enum policy_tier {
+	POLICY_TIER_FAST = 0, /* DRAM nodes with CPUs */
+	POLICY_TIER_SLOW = 1, /* PM / CXL, CPU-less */
+};
+
+/* One tracked page seen with hint faults in this interval. */
+struct policy_obs {
+	uint32_t tgid;
+	uint32_t node; /* node of the page when last seen */
+	uint64_t start_time; /* process start time: a recycled tgid is another process */
+	uint64_t addr; /* page-aligned virtual address */
+	uint32_t faults_delta; /* hint faults in this interval (not cumulative) */
+	uint32_t pad;
+};
+
+struct policy_node {
+	uint32_t node;
+	enum policy_tier tier;
+	uint64_t capacity_pages; /* MemTotal of the node, in pages */
+	uint64_t free_pages; /* MemFree now, in pages */
+};
+
+struct policy_topology {
+	const struct policy_node *nodes;
+	size_t nr_nodes; /* <= POLICY_MAX_NODES, unique node ids */
+};
+
+/* Per-process settings; fields left 0 inherit the global value. */
+struct policy_pid_config {
+	uint32_t tgid;
+	bool exclude; /* never move this process's pages */
+	double promote_threshold; /* faults; 0 = global threshold */
+	uint32_t max_pages; /* moves of this process per interval; 0 = no own cap */
+};
+
+/*
+ * Defaults (policy_config_default) and why:
+ *  interval_ms 1000        the daemon's planning period; turns MB/s into pages
+ *  page_size 4096
+ *  decay 0.875             hotness kept per interval: a page needs a second
+ *                          fault within 5 intervals to reach 1.5 (NUMA scan
+ *                          periods are >= 1 s, one hint fault per period)
+ *  promote_threshold 1.5   faults; a single fault (1.0) is never hot, since
+ *                          first-touch promotion thrashes
+ *  high_wmark 0.90         fast node used fraction above which the coldest
+ *  low_wmark 0.80          pages are demoted, down to low_wmark; promotions
+ *                          never fill a fast node above high_wmark
+ *  max_mbps 256            migration budget per second (both directions)
+ *  max_pages 65536         and per interval; the smaller one applies
+ *  cooldown 8              intervals before a moved page may move again
+ *  pingpong_window 32      a move reversing one made this recently is a
+ *                          ping-pong (>= cooldown)
+ *  pingpong_raise 0.5      faults added to the threshold per interval with
+ *                          ping-pong, up to threshold_max 8
+ *  threshold_relax 0.0625  faults taken back per quiet interval (slowly)
+ *  max_tracked 1 << 20     pages tracked at most (table is twice as large)
+ *  evict_after 128         intervals without a fault before a page is forgotten
+ */
+struct policy_config {
+	uint32_t interval_ms;
+	uint32_t page_size;
+	double decay;
+	double promote_threshold;
+	double high_wmark;
+	double low_wmark;
+	uint32_t max_mbps;
+	uint32_t max_pages;
+	uint32_t cooldown;
+	uint32_t pingpong_window;
+	double pingpong_raise;
+	double threshold_max;
+	double threshold_relax;
+	uint32_t max_tracked;
+	uint32_t evict_after;
+	const struct policy_pid_config *pids; /* copied by policy_create() */
+	size_t nr_pids;
+};
+
+/* One page to move. */
+struct policy_move {
+	uint32_t tgid;
+	uint32_t from_node;
+	uint64_t start_time;
+	uint64_t addr;
+	uint32_t to_node;
+	uint32_t pad;
+};
+
+/* A run of plan->moves with one process and one destination: one move_pages(2) call. */
+struct policy_batch {
+	uint32_t tgid;
+	uint32_t to_node;
+	uint64_t start_time;
+	bool promote; /* slow -> fast; else a demotion */
+	size_t first; /* index into plan->moves */
+	size_t nr;
+};
+
+struct policy_counters {
+	uint32_t interval; /* 1 for the first policy_plan() */
+	uint64_t observed; /* observations consumed */
+	uint64_t bad_obs; /* tgid 0, unaligned address, unknown node */
+	uint64_t inserted; /* pages newly tracked */
+	uint64_t recycled; /* tracked page reset: its tgid now has another start time */
+	uint64_t node_changed; /* page found on another node than last seen/planned */
+	uint64_t evicted; /* pages forgotten (not seen for evict_after intervals) */
+	uint64_t dropped_full; /* observations not tracked: max_tracked reached */
+	uint64_t tracked; /* pages tracked after this interval */
+	uint64_t candidates; /* slow-tier pages at or above their threshold */
+	uint64_t demote_wanted; /* pages above the low watermark, all fast nodes */
+	uint64_t promoted; /* planned promotions */
+	uint64_t demoted; /* planned demotions (watermark + room for hotter pages) */
+	uint64_t skipped_cooldown; /* candidates moved too recently */
+	uint64_t skipped_budget; /* candidates or wanted demotions beyond the budget */
+	uint64_t skipped_capacity; /* candidates with no room on a fast node, or no slow room */
+	uint64_t skipped_pid; /* moves refused by a per-PID cap */
+	uint64_t pingpong; /* planned moves reversing a recent one, this interval */
+	uint64_t pingpong_total; /* since policy_create() */
+	uint64_t budget_pages; /* budget of this interval */
+	double threshold; /* global promotion threshold used this interval, faults */
+	double next_threshold; /* after this interval's ping-pong response */
+};
+
+struct policy_plan {
+	struct policy_move *moves; /* demotions first, then by tgid, node, address */
+	size_t nr_moves;
+	size_t cap_moves;
+	struct policy_batch *batches;
+	size_t nr_batches;
+	size_t cap_batches;
+	struct policy_counters c;
+};
+
+struct policy;
+
+void policy_config_default(struct policy_config *cfg);
+/*
+ * Set one scalar setting by its field name ("decay", "max_mbps", ...), as a
+ * --config file line `key=value` would: 0, -ENOENT unknown key, -EINVAL a
+ * value that does not parse. Ranges are checked by policy_create().
+ */
+int policy_config_set(struct policy_config *cfg, const char *key, const char *value);
+/* Every setting as `key=value` lines (policy_config_set() reads them back), then the PIDs. */
+void policy_config_print(FILE *f, const struct policy_config *cfg);
+/* Validate cfg and allocate the state; the table grows to 64 MiB at 1 M tracked pages. */
+int policy_create(const struct policy_config *cfg, struct policy **out);
+void policy_destroy(struct policy *pol);
+/*
+ * Replace the per-PID settings while running (attach/detach, config reload):
+ * copied; 0, or -EINVAL (tgid 0, duplicate tgid, bad threshold) / -ENOMEM
+ * with the old settings kept.
+ */
+int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, size_t nr);
+
+/*
+ * One interval: account obs (in any order), decay every tracked page, and
+ * fill plan (reset first) with the moves for this interval. The topology's
+ * free/capacity figures are taken as the truth of now. Returns 0 or -errno
+ * (-EINVAL bad topology, -ENOMEM); every allocation and check happens before
+ * the state is touched, so on error the state is unchanged and the interval
+ * can be retried.
+ */
+/*
+ * Wiring notes for the daemon:
+ *  - obs: one record per page with new hint faults. Pages with
+ *    faults_delta 0 may be passed too (keeps them tracked and their node
+ *    current); left out, they are forgotten after evict_after intervals.
+ *    Duplicates of a page within one call add up.
+ *  - A plan assumes its moves happen: the page's node becomes the target and
+ *    its cooldown starts. A move that failed shows up as node_changed when
+ *    the page is next seen on its old node and is retried after the
+ *    cooldown, which is the back-off wanted for pages that will not move.
+ *  - Batches are one move_pages(tgid, nr, addrs, to_node) each; run them in
+ *    order (demotions first); check start_time before touching a tgid.
+ *  - plan->moves/batches are reused by the next call; copy what must live on.
+ */
+int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
+		const struct policy_topology *topo, struct policy_plan *plan);
+
+void policy_plan_init(struct policy_plan *plan);
+void policy_plan_fini(struct policy_plan *plan);
+/* Human-readable plan for --dry-run: counters, then one line per batch. */
+void policy_plan_print(FILE *f, const struct policy_plan *plan);
+
+/* Tracked-page query for tests and `status`: 0 and *hot (faults), or -ENOENT. */
+int policy_page_hotness(const struct policy *pol, uint32_t tgid, uint64_t addr, double *hot);
+size_t policy_tracked(const struct policy *pol);
+
+#endif
