@@ -66,7 +66,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (a != argc || pages <= 0 || hot < 0 || hot > pages) {
-		fprintf(stderr, "usage: touch_pages [--pages N] [--hot N] [--node NODE] [--seconds S]\n");
+		fprintf(stderr,
+			"usage: touch_pages [--pages N] [--hot N] [--node NODE] [--seconds S]\n");
 		return 2;
 	}
 	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
