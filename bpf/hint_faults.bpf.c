@@ -188,6 +188,8 @@ int BPF_PROG(proc_exit)
 	struct fault_stats *st;
 	struct event *e;
 
+	if (!bpf_map_lookup_elem(&pid_filter, &tgid))
+		return 0;
 	/* signal->live drops to 0 before the tracepoint when the last thread exits. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
