@@ -37,7 +37,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: pautonuma run --observe-only [--pid PID]... [--all] [--interval S]\n"
-		"                     [--duration S] [--numa-balancing MODE]\n"
+		"                     [--duration S] [--numa-balancing MODE] [--scan-period-ms MS]\n"
 		"                     [--promote-rate-limit MBPS] [--heat-entries N] [--verbose]\n"
 		"Record NUMA hint faults per page of the given processes (or --all) and\n"
 		"kernel migrations; print a summary every interval (default 5 s) until\n"
@@ -45,7 +45,9 @@ static void usage(FILE *f)
 		"  --numa-balancing MODE      kernel.numa_balancing while running (default:\n"
 		"                             3 with a CPU-less node, else 1)\n"
 		"  --promote-rate-limit MBPS  kernel.numa_balancing_promote_rate_limit_MBps\n"
-		"                             while running (0 stops the kernel's promotions)\n",
+		"                             while running (0 stops the kernel's promotions)\n"
+		"  --scan-period-ms MS        NUMA scan delay and period (min and max) while\n"
+		"                             running, in debugfs sched/numa_balancing/\n",
 		OBSERVER_PIN_DIR);
 }
 
@@ -149,6 +151,40 @@ static int set_sysctl(struct sysctl_state *ss, const char *path, const char *nam
 	return err < 0 ? err : 0;
 }
 
+/* NUMA scanner pace: debugfs since 5.18, sysctls before. */
+static int set_scan_period(struct sysctl_state *ss, long ms)
+{
+	static const char *const knobs[] = { "scan_delay_ms", "scan_period_min_ms",
+					     "scan_period_max_ms" };
+	const char *dir = "/sys/kernel/debug/sched/numa_balancing";
+	char path[128], name[96];
+	bool debugfs = !access(dir, F_OK);
+	size_t i;
+	int err;
+
+	if (!debugfs && access("/proc/sys/kernel/numa_balancing_scan_delay_ms", F_OK)) {
+		fprintf(stderr,
+			"pautonuma: run: --scan-period-ms: no %s (is debugfs mounted? "
+			"mount -t debugfs none /sys/kernel/debug)\n",
+			dir);
+		return -ENOENT;
+	}
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		if (debugfs) {
+			snprintf(path, sizeof(path), "%s/%s", dir, knobs[i]);
+			snprintf(name, sizeof(name), "sched/numa_balancing/%s", knobs[i]);
+		} else {
+			snprintf(path, sizeof(path), "/proc/sys/kernel/numa_balancing_%s",
+				 knobs[i]);
+			snprintf(name, sizeof(name), "kernel.numa_balancing_%s", knobs[i]);
+		}
+		err = set_sysctl(ss, path, name, ms);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -160,6 +196,7 @@ int cmd_run(int argc, char **argv)
 		{ "numa-balancing", required_argument, NULL, 'm' },
 		{ "promote-rate-limit", required_argument, NULL, 'r' },
 		{ "heat-entries", required_argument, NULL, 'e' },
+		{ "scan-period-ms", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -170,15 +207,15 @@ int cmd_run(int argc, char **argv)
 	struct sysctl_state ss = {};
 	struct observer *ob = NULL;
 	double interval = 5, duration = 0, t0, next;
-	long mode = -1, rate = -1, v;
-	int npids = 0, lock_fd = -1, ret = EXIT_FAIL, err, c, i;
+	long mode = -1, rate = -1, scan = -1, v;
+	int npids = 0, lock_fd = -1, ret = EXIT_FAIL, err, c, i, idx = 0;
 	bool observe_only = false, mounted;
 	struct sigaction sa = {};
 	char why[512], *end;
 	pid_t holder = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
 		switch (c) {
 		case 'o':
 			observe_only = true;
@@ -202,16 +239,14 @@ int cmd_run(int argc, char **argv)
 		case 'm':
 		case 'r':
 		case 'e':
+		case 's':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || !*optarg || *end || v < 0 || (c == 'p' && v == 0) ||
-			    (c == 'm' && v > 3) || (c == 'e' && (v < 1 || v > (1 << 24)))) {
+			    (c == 'm' && v > 3) || (c == 'e' && (v < 1 || v > (1 << 24))) ||
+			    (c == 's' && (v < 1 || v > 600000))) {
 				fprintf(stderr, "pautonuma: run: invalid value '%s' for --%s\n",
-					optarg,
-					c == 'p' ? "pid" :
-					c == 'm' ? "numa-balancing" :
-					c == 'r' ? "promote-rate-limit" :
-						   "heat-entries");
+					optarg, longopts[idx].name);
 				return EXIT_USAGE;
 			}
 			if (c == 'm')
@@ -220,6 +255,8 @@ int cmd_run(int argc, char **argv)
 				rate = v;
 			else if (c == 'e')
 				opts.heat_entries = v;
+			else if (c == 's')
+				scan = v;
 			else if (npids == MAX_PIDS) {
 				fprintf(stderr, "pautonuma: run: at most %d --pid\n", MAX_PIDS);
 				return EXIT_USAGE;
@@ -305,6 +342,7 @@ int cmd_run(int argc, char **argv)
 	}
 	printf("pautonuma: %s\n", observer_hooks(ob));
 
+	ret = EXIT_ENV; /* a kernel knob that cannot be set */
 	if (set_sysctl(&ss, "/proc/sys/kernel/numa_balancing", "kernel.numa_balancing",
 		       mode >= 0 ? mode : default_balancing_mode()))
 		goto cleanup;
@@ -312,6 +350,10 @@ int cmd_run(int argc, char **argv)
 				    "kernel.numa_balancing_promote_rate_limit_MBps", rate))
 		goto cleanup;
 
+	if (scan >= 0 && set_scan_period(&ss, scan))
+		goto cleanup;
+
+	ret = EXIT_FAIL;
 	for (i = 0; i < npids; i++) {
 		err = observer_filter_add(observer_maps(ob), &ids[i]);
 		if (err) {

@@ -110,8 +110,8 @@ static int promote(int node, long npages, int seconds)
 }
 
 /* Map FILE with libpmem2; every failure reported with libpmem2's reason. */
-static int pmem_map(const char *path, int *fdp, struct pmem2_config **cfg, struct pmem2_source **src,
-		    struct pmem2_map **map)
+static int pmem_map(const char *path, int *fdp, struct pmem2_config **cfg,
+		    struct pmem2_source **src, struct pmem2_map **map)
 {
 	int fd = open(path, O_RDWR);
 

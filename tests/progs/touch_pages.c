@@ -2,7 +2,7 @@
 /*
  * touch_pages: a workload with a known set of pages, for the observer tests.
  *
- *   touch_pages [--pages N] [--hot N] [--node NODE] [--seconds S]
+ *   touch_pages [--pages N] [--hot N] [--node NODE] [--seconds S] [--period-ms P]
  *
  * Maps N anonymous pages (MADV_NOHUGEPAGE, optionally bound to NODE), reads
  * each one (the zero page gets mapped read-only), prints
@@ -11,8 +11,9 @@
  * on a present read-only page is a protection fault per page, then
  * MADV_DONTNEED and read again so the next round faults the same way, and
  * prints "round K". With --seconds S it instead keeps touching the pages for
- * S seconds (the first --hot pages ten times as often), for hint faults
- * from the NUMA scanner, and prints "done". Exits on SIGTERM/SIGINT.
+ * S seconds, one round every P ms (default 1): the first --hot pages every
+ * round, the others every 10th, for hint faults from the NUMA scanner, and
+ * prints "done". Exits on SIGTERM/SIGINT.
  */
 #include <errno.h>
 #include <numaif.h>
@@ -46,7 +47,7 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-	long pages = 64, hot = 0, node = -1, psz = sysconf(_SC_PAGESIZE), i, r;
+	long pages = 64, hot = 0, node = -1, period_ms = 1, psz = sysconf(_SC_PAGESIZE), i, r;
 	double seconds = 0, end;
 	volatile char *p;
 	struct sigaction sa = {};
@@ -62,6 +63,8 @@ int main(int argc, char **argv)
 			node = atol(argv[a + 1]);
 		else if (!strcmp(argv[a], "--seconds"))
 			seconds = atof(argv[a + 1]);
+		else if (!strcmp(argv[a], "--period-ms"))
+			period_ms = atol(argv[a + 1]);
 		else
 			break;
 	}
@@ -105,7 +108,7 @@ int main(int argc, char **argv)
 			for (i = 0; i < pages; i++)
 				if (i < hot || r % 10 == 0)
 					(void)p[i * psz];
-			usleep(1000);
+			usleep(period_ms * 1000);
 		}
 		printf("done\n");
 		fflush(stdout);
