@@ -587,6 +587,11 @@ int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
 				err = heat_iterate(m->page_heat, k, v, cap, &cnt);
 				break;
 			}
+			/* Entries added while reading overflowed the buffer: keep what we have. */
+			if (err == -ENOSPC && !first) {
+				err = 0;
+				break;
+			}
 			goto cleanup;
 		}
 		first = false;

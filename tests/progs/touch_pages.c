@@ -4,16 +4,17 @@
  *
  *   touch_pages [--pages N] [--hot N] [--node NODE] [--seconds S] [--period-ms P]
  *
- * Maps N anonymous pages (MADV_NOHUGEPAGE, optionally bound to NODE), reads
- * each one (the zero page gets mapped read-only), prints
+ * Maps N anonymous pages (MADV_NOHUGEPAGE; with --node, written and moved
+ * to NODE), reads each one (without --node the zero page gets mapped
+ * read-only), prints
  *   base 0x... pages N
  * and then, for each SIGUSR1, runs one round: write every page once, which
  * on a present read-only page is a protection fault per page, then
  * MADV_DONTNEED and read again so the next round faults the same way, and
  * prints "round K". With --seconds S it instead keeps touching the pages for
- * S seconds, one round every P ms (default 1): the first --hot pages every
- * round, the others every 10th, for hint faults from the NUMA scanner, and
- * prints "done". Exits on SIGTERM/SIGINT.
+ * S seconds, one round every P ms (default 1, busy-waiting in between): the
+ * first --hot pages every round, the others every 10th, for hint faults from
+ * the NUMA scanner, and prints "done". Exits on SIGTERM/SIGINT.
  */
 #include <errno.h>
 #include <numaif.h>
@@ -37,6 +38,44 @@ static void on_term(int sig)
 	stop = 1;
 }
 
+/*
+ * Write every page (its own frame) and move it to @node with move_pages(2).
+ * Not mbind(): the NUMA scanner skips VMAs with a policy that is not
+ * migrate-on-fault, so bound pages never get hint faults.
+ */
+static int move_to(volatile char *p, long pages, long psz, int node)
+{
+	void **addrs = calloc(pages, sizeof(*addrs));
+	int *nodes = calloc(pages, sizeof(*nodes)), *status = calloc(pages, sizeof(*status));
+	long i, moved = 0;
+	int ret = -1;
+
+	if (!addrs || !nodes || !status)
+		goto out;
+	for (i = 0; i < pages; i++) {
+		p[i * psz] = 1;
+		addrs[i] = (void *)(p + i * psz);
+		nodes[i] = node;
+	}
+	if (move_pages(0, pages, addrs, nodes, status, MPOL_MF_MOVE)) {
+		perror("touch_pages: move_pages");
+		goto out;
+	}
+	for (i = 0; i < pages; i++)
+		moved += status[i] == node;
+	if (moved != pages) {
+		fprintf(stderr, "touch_pages: only %ld of %ld pages on node %d\n", moved, pages,
+			node);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(status);
+	free(nodes);
+	free(addrs);
+	return ret;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -48,7 +87,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
 	long pages = 64, hot = 0, node = -1, period_ms = 1, psz = sysconf(_SC_PAGESIZE), i, r;
-	double seconds = 0, end;
+	double seconds = 0, end, next;
 	volatile char *p;
 	struct sigaction sa = {};
 	int done = 0, a;
@@ -80,15 +119,8 @@ int main(int argc, char **argv)
 	}
 	if (madvise((void *)p, pages * psz, MADV_NOHUGEPAGE))
 		perror("touch_pages: madvise(MADV_NOHUGEPAGE)");
-	if (node >= 0) {
-		unsigned long nodemask = 1UL << node;
-
-		if (mbind((void *)p, pages * psz, MPOL_BIND, &nodemask, sizeof(nodemask) * 8,
-			  MPOL_MF_STRICT)) {
-			perror("touch_pages: mbind");
-			return 1;
-		}
-	}
+	if (node >= 0 && move_to(p, pages, psz, node))
+		return 1;
 	for (i = 0; i < pages; i++)
 		(void)p[i * psz];
 	sa.sa_handler = on_usr1;
@@ -100,7 +132,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	if (seconds > 0) {
-		/* Write once so each page gets its own frame on NODE, then keep reading. */
+		/* Each page has its own frame now (zero page shared otherwise). */
 		for (i = 0; i < pages; i++)
 			p[i * psz] = 1;
 		end = now_s() + seconds;
@@ -108,7 +140,13 @@ int main(int argc, char **argv)
 			for (i = 0; i < pages; i++)
 				if (i < hot || r % 10 == 0)
 					(void)p[i * psz];
-			usleep(period_ms * 1000);
+			/*
+			 * Spin rather than sleep: the NUMA scanner runs from the
+			 * scheduler tick of a task that is on a CPU, so a sleeping
+			 * workload is hardly ever scanned.
+			 */
+			for (next = now_s() + period_ms / 1e3; !stop && now_s() < next;)
+				;
 		}
 		printf("done\n");
 		fflush(stdout);

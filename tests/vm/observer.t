@@ -9,7 +9,7 @@ if [ ! -x "$PAUTONUMA" ] || [ ! -x "$BUILD/tests/progs/touch_pages" ]; then
 	not_ok "binaries built"
 	tap_done
 fi
-out=$(tests/vm/run -q --timeout 600 -- tests/vm/guest/observer 2>&1)
+out=$(tests/vm/run -q --timeout 900 -- tests/vm/guest/observer 2>&1)
 rc=$?
 printf '%s\n' "$out" | grep -E '^(ok|not ok|#)'
 [ $rc -eq 0 ] && ok "guest observer checks pass" || {
