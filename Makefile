@@ -64,6 +64,8 @@ FUZZ_LIB_OBJS := $(patsubst user/%.c,$(O)/fuzz/user/%.o,$(LIB_SRCS))
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps check demo vmlinux fuzz bench format clean tests help
+# Keep the BPF objects and skeletons: user objects depend on them through .d files.
+.SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 .DEFAULT_GOAL := all
 
 all: $(O)/pautonuma

@@ -4,11 +4,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmds.h"
 
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "help", cmd_help, "show this help" },
+	{ "run", cmd_run, "load the observer and report NUMA hint faults (--observe-only)" },
+	{ "attach", cmd_attach, "add processes to the running observer's filter" },
+	{ "detach", cmd_detach, "remove processes from the running observer's filter" },
+	{ "status", cmd_status, "report from the running observer's maps [--json]" },
 };
 
 static void usage(FILE *f)

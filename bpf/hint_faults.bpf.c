@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-page heat of NUMA hint faults.
+ *
+ * hint_fault_*   the address of each hint-faulted page: the third argument
+ *                of numa_migrate_check() (6.10+) or numa_migrate_prep()
+ *                (older); the loader retargets the program to the one the
+ *                running kernel has. fentry, or kprobe where fentry is refused.
+ * numa_fault_*   task_numa_fault(last_cpupid, node, pages, flags): the
+ *                outcome of the same fault (page node, migrated or not).
+ * fault_user     fallback when neither fentry nor kprobe works: the
+ *                exceptions:page_fault_user tracepoint, protection faults only.
+ * proc_exit      drops an attached process from pid_filter when it exits.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "pautonuma_maps.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile bool observe_all = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PAUTONUMA_HEAT_ENTRIES);
+	__type(key, struct heat_key);
+	__type(value, struct heat_val);
+} page_heat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PAUTONUMA_FILTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct filter_val);
+} pid_filter SEC(".maps");
+
+/* Address of the hint fault a thread is in, until task_numa_fault(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct heat_key);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fault_stats);
+} fault_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct run_info);
+} run_info SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} events SEC(".maps");
+
+static __always_inline struct fault_stats *stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fault_stats, &zero);
+}
+
+static __always_inline bool wanted(__u32 tgid)
+{
+	if (!tgid)
+		return false;
+	return observe_all || bpf_map_lookup_elem(&pid_filter, &tgid);
+}
+
+static __always_inline int record_fault(__u64 addr, bool pair)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct heat_key key = { .tgid = id >> 32, .addr = addr & ~4095ULL };
+	__u32 tid = (__u32)id, nid;
+	struct fault_stats *st;
+	struct heat_val *val;
+	__u64 now;
+
+	if (!wanted(key.tgid))
+		return 0;
+	st = stats();
+	if (!st)
+		return 0;
+	now = bpf_ktime_get_ns();
+	val = bpf_map_lookup_elem(&page_heat, &key);
+	if (!val) {
+		struct heat_val init = { .first_ns = now, .node = -1 };
+
+		bpf_map_update_elem(&page_heat, &key, &init, BPF_NOEXIST);
+		val = bpf_map_lookup_elem(&page_heat, &key);
+		if (!val) {
+			__sync_fetch_and_add(&st->heat_full, 1);
+			return 0;
+		}
+	}
+	nid = bpf_get_numa_node_id();
+	if (nid >= PAUTONUMA_MAX_NODES)
+		nid = PAUTONUMA_MAX_NODES - 1;
+	__sync_fetch_and_add(&val->faults, 1);
+	__sync_fetch_and_add(&val->faults_by_node[nid], 1);
+	val->last_ns = now;
+	__sync_fetch_and_add(&st->hint_faults, 1);
+	if (pair)
+		bpf_map_update_elem(&pending, &tid, &key, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int record_outcome(int node, int pages, int flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct fault_stats *st = stats();
+	struct heat_key *pkey, key;
+	struct heat_val *val;
+
+	pkey = bpf_map_lookup_elem(&pending, &tid);
+	if (!pkey) {
+		if (st && wanted(bpf_get_current_pid_tgid() >> 32))
+			__sync_fetch_and_add(&st->unpaired, 1);
+		return 0;
+	}
+	key = *pkey;
+	bpf_map_delete_elem(&pending, &tid);
+	val = bpf_map_lookup_elem(&page_heat, &key);
+	if (!val)
+		return 0;
+	val->node = node;
+	val->pages = pages;
+	if (flags & PAUTONUMA_TNF_FAULT_LOCAL)
+		__sync_fetch_and_add(&val->local_faults, 1);
+	if (flags & PAUTONUMA_TNF_MIGRATED)
+		__sync_fetch_and_add(&val->migrate_ok, 1);
+	if (flags & PAUTONUMA_TNF_MIGRATE_FAIL)
+		__sync_fetch_and_add(&val->migrate_fail, 1);
+	if (st)
+		__sync_fetch_and_add(&st->outcomes, 1);
+	return 0;
+}
+
+SEC("fentry/numa_migrate_check")
+int BPF_PROG(hint_fault_fentry, void *folio, void *vmf, unsigned long addr)
+{
+	return record_fault(addr, true);
+}
+
+SEC("kprobe/numa_migrate_check")
+int BPF_KPROBE(hint_fault_kprobe, void *folio, void *vmf, unsigned long addr)
+{
+	return record_fault(addr, true);
+}
+
+SEC("fentry/task_numa_fault")
+int BPF_PROG(numa_fault_fentry, int last_cpupid, int node, int pages, int flags)
+{
+	return record_outcome(node, pages, flags);
+}
+
+SEC("kprobe/task_numa_fault")
+int BPF_KPROBE(numa_fault_kprobe, int last_cpupid, int node, int pages, int flags)
+{
+	return record_outcome(node, pages, flags);
+}
+
+SEC("raw_tp/page_fault_user")
+int BPF_PROG(fault_user, unsigned long addr, struct pt_regs *regs, unsigned long error_code)
+{
+	/* A hint fault hits a present PROT_NONE page; first touches do not. */
+	if (!(error_code & PAUTONUMA_X86_PF_PROT))
+		return 0;
+	return record_fault(addr, false);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(proc_exit)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct fault_stats *st;
+	struct event *e;
+
+	if (!bpf_map_lookup_elem(&pid_filter, &tgid))
+		return 0;
+	/* signal->live drops to 0 before the tracepoint when the last thread exits. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	if (bpf_map_delete_elem(&pid_filter, &tgid))
+		return 0;
+	st = stats();
+	if (st)
+		__sync_fetch_and_add(&st->filter_exits, 1);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		if (st)
+			__sync_fetch_and_add(&st->events_lost, 1);
+		return 0;
+	}
+	e->type = EVENT_FILTER_EXIT;
+	e->tgid = tgid;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Load, retarget, attach and pin the observer's BPF programs. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_loader.h"
+#include "hint_faults.skel.h"
+#include "migrations.skel.h"
+#include "heat_reader.h"
+
+static const char *const pin_names[] = {
+	"page_heat", "pid_filter", "fault_stats", "migrate_stats", "run_info",
+};
+
+struct observer {
+	struct hint_faults_bpf *hf;
+	struct migrations_bpf *mg;
+	struct ring_buffer *rb;
+	struct observer_maps maps;
+	enum heat_hook hook;
+	bool pinned;
+	char hooks[512];
+	observer_event_fn event_fn;
+	void *event_ctx;
+};
+
+static bool verbose;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int observer_bpffs_ensure(bool *mounted)
+{
+	struct statfs sfs;
+
+	*mounted = false;
+	if (!statfs("/sys/fs/bpf", &sfs) && sfs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	*mounted = true;
+	return 0;
+}
+
+/* Name of the first of @names that @btf has as a function, or NULL. */
+static const char *find_func(const struct btf *btf, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (btf__find_by_name_kind(btf, names[i], BTF_KIND_FUNC) > 0)
+			return names[i];
+	return NULL;
+}
+
+/* Number of arguments of tracepoint @tp (btf_trace_<tp> typedef, minus the ctx). */
+static int tp_nargs(const struct btf *btf, const char *tp)
+{
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return id;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	if (!t || !btf_is_ptr(t))
+		return -EINVAL;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return -EINVAL;
+	return btf_vlen(t) - 1;
+}
+
+static int attach_prog(struct bpf_program *prog, struct bpf_link **slot, const char *kprobe_fn)
+{
+	struct bpf_link *link;
+
+	if (kprobe_fn)
+		link = bpf_program__attach_kprobe(prog, false, kprobe_fn);
+	else
+		link = bpf_program__attach(prog);
+	if (!link)
+		return -errno;
+	*slot = link;
+	return 0;
+}
+
+/* Open, configure, load and attach hint_faults with @hook. */
+static int load_hint_faults(struct observer *ob, const struct observer_opts *opts,
+			    enum heat_hook hook, const char *addr_fn, int *stage)
+{
+	struct hint_faults_bpf *hf;
+	int err;
+
+	*stage = 0;
+	hf = hint_faults_bpf__open();
+	if (!hf)
+		return -errno;
+	err = bpf_map__set_max_entries(hf->maps.page_heat,
+				       opts->heat_entries ?: PAUTONUMA_HEAT_ENTRIES);
+	if (err)
+		goto fail;
+	hf->rodata->observe_all = opts->observe_all;
+	bpf_program__set_autoload(hf->progs.hint_fault_fentry, hook == HEAT_HOOK_FENTRY);
+	bpf_program__set_autoload(hf->progs.numa_fault_fentry, hook == HEAT_HOOK_FENTRY);
+	bpf_program__set_autoload(hf->progs.hint_fault_kprobe, hook == HEAT_HOOK_KPROBE);
+	bpf_program__set_autoload(hf->progs.numa_fault_kprobe, hook == HEAT_HOOK_KPROBE);
+	bpf_program__set_autoload(hf->progs.fault_user, hook == HEAT_HOOK_TRACEPOINT);
+	if (hook == HEAT_HOOK_FENTRY) {
+		err = bpf_program__set_attach_target(hf->progs.hint_fault_fentry, 0, addr_fn);
+		if (err)
+			goto fail;
+	}
+	err = hint_faults_bpf__load(hf);
+	if (err)
+		goto fail;
+	*stage = 1;
+	switch (hook) {
+	case HEAT_HOOK_FENTRY:
+		err = attach_prog(hf->progs.hint_fault_fentry, &hf->links.hint_fault_fentry, NULL);
+		if (!err)
+			err = attach_prog(hf->progs.numa_fault_fentry, &hf->links.numa_fault_fentry,
+					  NULL);
+		break;
+	case HEAT_HOOK_KPROBE:
+		err = attach_prog(hf->progs.hint_fault_kprobe, &hf->links.hint_fault_kprobe,
+				  addr_fn);
+		if (!err)
+			err = attach_prog(hf->progs.numa_fault_kprobe, &hf->links.numa_fault_kprobe,
+					  "task_numa_fault");
+		break;
+	default:
+		err = attach_prog(hf->progs.fault_user, &hf->links.fault_user, NULL);
+		break;
+	}
+	if (err)
+		goto fail;
+	*stage = 2;
+	err = attach_prog(hf->progs.proc_exit, &hf->links.proc_exit, NULL);
+	if (err)
+		goto fail;
+	ob->hf = hf;
+	ob->hook = hook;
+	return 0;
+fail:
+	hint_faults_bpf__destroy(hf);
+	return err;
+}
+
+static int load_migrations(struct observer *ob, const struct observer_opts *opts,
+			   const struct btf *btf, char *why, size_t why_len)
+{
+	struct migrations_bpf *mg;
+	int nargs, err;
+
+	nargs = tp_nargs(btf, "mm_migrate_pages");
+	if (nargs != 7 && nargs != 8) {
+		snprintf(why, why_len,
+			 "tracepoint mm_migrate_pages: unexpected signature (%d args)", nargs);
+		return -EINVAL;
+	}
+	mg = migrations_bpf__open();
+	if (!mg) {
+		err = -errno;
+		snprintf(why, why_len, "opening migrations.bpf.o: %s", strerror(-err));
+		return err;
+	}
+	mg->rodata->observe_all = opts->observe_all;
+	mg->rodata->reason_arg = nargs - 1;
+	err = bpf_map__reuse_fd(mg->maps.pid_filter, bpf_map__fd(ob->hf->maps.pid_filter));
+	if (err) {
+		snprintf(why, why_len, "sharing pid_filter: %s", strerror(-err));
+		goto fail;
+	}
+	err = migrations_bpf__load(mg);
+	if (err) {
+		snprintf(why, why_len, "loading migrations.bpf.o: %s", strerror(-err));
+		goto fail;
+	}
+	err = migrations_bpf__attach(mg);
+	if (err) {
+		snprintf(why, why_len, "attaching migrate/sched tracepoints: %s", strerror(-err));
+		goto fail;
+	}
+	ob->mg = mg;
+	return 0;
+fail:
+	migrations_bpf__destroy(mg);
+	return err;
+}
+
+static int pin_maps(struct observer *ob, char *why, size_t why_len)
+{
+	struct bpf_map *maps[] = {
+		ob->hf->maps.page_heat,	    ob->hf->maps.pid_filter, ob->hf->maps.fault_stats,
+		ob->mg->maps.migrate_stats, ob->hf->maps.run_info,
+	};
+	char path[128];
+	size_t i;
+	int err;
+
+	if (mkdir(OBSERVER_PIN_DIR, 0700) && errno != EEXIST) {
+		err = -errno;
+		snprintf(why, why_len, "mkdir %s: %s", OBSERVER_PIN_DIR, strerror(errno));
+		return err;
+	}
+	if (chmod(OBSERVER_PIN_DIR, 0700)) {
+		err = -errno;
+		snprintf(why, why_len, "chmod %s: %s", OBSERVER_PIN_DIR, strerror(errno));
+		return err;
+	}
+	ob->pinned = true;
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", OBSERVER_PIN_DIR, pin_names[i]);
+		err = bpf_map__pin(maps[i], path);
+		if (err) {
+			snprintf(why, why_len, "pinning %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct observer *ob = ctx;
+
+	if (size >= sizeof(struct event) && ob->event_fn)
+		ob->event_fn(ob->event_ctx, data);
+	return 0;
+}
+
+static const char *hook_lost(enum heat_hook hook)
+{
+	switch (hook) {
+	case HEAT_HOOK_KPROBE:
+		return "lost: nothing, at a higher cost per hint fault than fentry";
+	case HEAT_HOOK_TRACEPOINT:
+		return "lost: the page's node, locality and migration outcome of each fault "
+		       "(task_numa_fault); protection faults that are not hint faults (e.g. "
+		       "copy-on-write) are counted too; every page fault of every process "
+		       "runs the hook";
+	default:
+		return "";
+	}
+}
+
+int observer_start(const struct observer_opts *opts, struct observer **out, char *why,
+		   size_t why_len)
+{
+	static const char *const addr_fns[] = { "numa_migrate_check", "numa_migrate_prep" };
+	char fentry_why[96] = "", kprobe_why[96] = "";
+	struct observer *ob = NULL;
+	const char *addr_fn;
+	struct btf *btf;
+	int err, stage;
+
+	verbose = opts->verbose;
+	libbpf_set_print(print_fn);
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		err = -errno;
+		snprintf(why, why_len, "no kernel BTF (/sys/kernel/btf/vmlinux): %s",
+			 strerror(-err));
+		return err;
+	}
+	ob = calloc(1, sizeof(*ob));
+	if (!ob) {
+		err = -ENOMEM;
+		snprintf(why, why_len, "%s", strerror(ENOMEM));
+		goto cleanup;
+	}
+	ob->maps = (struct observer_maps){ -1, -1, -1, -1, -1 };
+
+	addr_fn = find_func(btf, addr_fns, 2);
+	if (addr_fn && btf__find_by_name_kind(btf, "task_numa_fault", BTF_KIND_FUNC) > 0) {
+		err = load_hint_faults(ob, opts, HEAT_HOOK_FENTRY, addr_fn, &stage);
+		if (err)
+			snprintf(fentry_why, sizeof(fentry_why), "fentry %s by this kernel (%s)",
+				 stage ? "not attachable" : "refused", strerror(-err));
+		if (err) {
+			err = load_hint_faults(ob, opts, HEAT_HOOK_KPROBE, addr_fn, &stage);
+			if (err)
+				snprintf(kprobe_why, sizeof(kprobe_why), "kprobe %s (%s)",
+					 stage == 1 ? "not available" : "refused", strerror(-err));
+		}
+	} else {
+		snprintf(fentry_why, sizeof(fentry_why),
+			 "no numa_migrate_check/numa_migrate_prep/task_numa_fault in BTF");
+		err = -ENOENT;
+	}
+	if (err) {
+		err = load_hint_faults(ob, opts, HEAT_HOOK_TRACEPOINT, NULL, &stage);
+		if (err) {
+			snprintf(why, why_len,
+				 "no usable hook: %s; %s; tracepoint page_fault_user: %s",
+				 fentry_why, kprobe_why[0] ? kprobe_why : "kprobe not tried",
+				 strerror(-err));
+			goto cleanup;
+		}
+	}
+	if (ob->hook == HEAT_HOOK_TRACEPOINT)
+		snprintf(ob->hooks, sizeof(ob->hooks),
+			 "hooks: tracepoint exceptions:page_fault_user (fallback; %s; %s); %s",
+			 fentry_why, kprobe_why[0] ? kprobe_why : "kprobe not tried",
+			 hook_lost(ob->hook));
+	else if (ob->hook == HEAT_HOOK_KPROBE)
+		snprintf(ob->hooks, sizeof(ob->hooks),
+			 "hooks: kprobe %s + task_numa_fault (%s); %s", addr_fn, fentry_why,
+			 hook_lost(ob->hook));
+	else
+		snprintf(ob->hooks, sizeof(ob->hooks), "hooks: fentry %s + task_numa_fault",
+			 addr_fn);
+
+	err = load_migrations(ob, opts, btf, why, why_len);
+	if (err)
+		goto cleanup;
+	ob->maps.page_heat = bpf_map__fd(ob->hf->maps.page_heat);
+	ob->maps.pid_filter = bpf_map__fd(ob->hf->maps.pid_filter);
+	ob->maps.fault_stats = bpf_map__fd(ob->hf->maps.fault_stats);
+	ob->maps.migrate_stats = bpf_map__fd(ob->mg->maps.migrate_stats);
+	ob->maps.run_info = bpf_map__fd(ob->hf->maps.run_info);
+	ob->rb = ring_buffer__new(bpf_map__fd(ob->hf->maps.events), handle_event, ob, NULL);
+	if (!ob->rb) {
+		err = -errno;
+		snprintf(why, why_len, "ring buffer: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = pin_maps(ob, why, why_len);
+	if (err)
+		goto cleanup;
+	btf__free(btf);
+	*out = ob;
+	return 0;
+cleanup:
+	observer_stop(ob);
+	btf__free(btf);
+	return err;
+}
+
+int observer_remove_stale_pins(void)
+{
+	char path[128];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", OBSERVER_PIN_DIR, pin_names[i]);
+		if (!unlink(path))
+			n++;
+	}
+	rmdir(OBSERVER_PIN_DIR);
+	return n;
+}
+
+void observer_stop(struct observer *ob)
+{
+	if (!ob)
+		return;
+	if (ob->pinned)
+		observer_remove_stale_pins();
+	ring_buffer__free(ob->rb);
+	migrations_bpf__destroy(ob->mg);
+	hint_faults_bpf__destroy(ob->hf);
+	free(ob);
+}
+
+const char *observer_hooks(const struct observer *ob)
+{
+	return ob->hooks;
+}
+
+enum heat_hook observer_hook(const struct observer *ob)
+{
+	return ob->hook;
+}
+
+const struct observer_maps *observer_maps(const struct observer *ob)
+{
+	return &ob->maps;
+}
+
+int observer_poll(struct observer *ob, int timeout_ms, observer_event_fn fn, void *ctx)
+{
+	ob->event_fn = fn;
+	ob->event_ctx = ctx;
+	return ring_buffer__poll(ob->rb, timeout_ms);
+}
+
+int observer_maps_open_pinned(struct observer_maps *m)
+{
+	int *fds[] = { &m->page_heat, &m->pid_filter, &m->fault_stats, &m->migrate_stats,
+		       &m->run_info };
+	char path[128];
+	size_t i;
+	int err;
+
+	*m = (struct observer_maps){ -1, -1, -1, -1, -1 };
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", OBSERVER_PIN_DIR, pin_names[i]);
+		*fds[i] = bpf_obj_get(path);
+		if (*fds[i] < 0) {
+			err = *fds[i];
+			*fds[i] = -1;
+			observer_maps_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void observer_maps_close(struct observer_maps *m)
+{
+	int *fds[] = { &m->page_heat, &m->pid_filter, &m->fault_stats, &m->migrate_stats,
+		       &m->run_info };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int observer_filter_add(const struct observer_maps *m, const struct proc_ident *id)
+{
+	struct filter_val val = { .start_time = id->start_time };
+	__u32 tgid = id->tgid;
+
+	return bpf_map_update_elem(m->pid_filter, &tgid, &val, BPF_ANY);
+}
+
+int observer_filter_del(const struct observer_maps *m, __u32 tgid)
+{
+	return bpf_map_delete_elem(m->pid_filter, &tgid);
+}
+
+int observer_filter_list(const struct observer_maps *m, struct filter_entry **out, size_t *n)
+{
+	struct filter_entry *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	__u32 key, next;
+	int err;
+	void *prev = NULL;
+
+	while (!(err = bpf_map_get_next_key(m->pid_filter, prev, &next))) {
+		key = next;
+		prev = &key;
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		memset(&v[cnt], 0, sizeof(v[cnt]));
+		v[cnt].tgid = key;
+		if (bpf_map_lookup_elem(m->pid_filter, &key, &v[cnt].val))
+			continue; /* deleted meanwhile */
+		cnt++;
+	}
+	if (err != -ENOENT) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* Sum a per-CPU array's entry 0, a struct of __u64 counters of @size bytes. */
+static int read_percpu_sum(int fd, void *out, size_t size)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u64 *sum = out, *vals;
+	size_t j, words = size / sizeof(__u64);
+	__u32 zero = 0;
+	int err;
+
+	if (ncpu < 0)
+		return ncpu;
+	vals = calloc(ncpu, size);
+	if (!vals)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(fd, &zero, vals);
+	if (!err) {
+		memset(out, 0, size);
+		for (i = 0; i < ncpu; i++)
+			for (j = 0; j < words; j++)
+				sum[j] += vals[i * words + j];
+	}
+	free(vals);
+	return err;
+}
+
+int observer_read_stats(const struct observer_maps *m, struct observer_stats *out)
+{
+	int err;
+
+	_Static_assert(sizeof(struct fault_stats) % 8 == 0, "u64 counters only");
+	_Static_assert(sizeof(struct migrate_stats) % 8 == 0, "u64 counters only");
+	err = read_percpu_sum(m->fault_stats, &out->fault, sizeof(out->fault));
+	if (!err)
+		err = read_percpu_sum(m->migrate_stats, &out->migrate, sizeof(out->migrate));
+	return err;
+}
+
+int observer_read_run_info(const struct observer_maps *m, struct run_info *out)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(m->run_info, &zero, out);
+}
+
+int observer_write_run_info(const struct observer_maps *m, const struct run_info *in)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(m->run_info, &zero, in, BPF_ANY);
+}
+
+static int heat_iterate(int fd, struct heat_key *keys, struct heat_val *vals, size_t cap, size_t *n)
+{
+	struct heat_key key, *prev = NULL;
+	size_t cnt = 0;
+	int err;
+
+	while (cnt < cap && !(err = bpf_map_get_next_key(fd, prev, &keys[cnt]))) {
+		key = keys[cnt];
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &keys[cnt], &vals[cnt]))
+			cnt++;
+	}
+	*n = cnt;
+	return cnt == cap || err == -ENOENT ? 0 : err;
+}
+
+int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
+		       struct heat_val **vals, size_t *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct bpf_map_info info = {};
+	struct heat_key batch; /* the kernel's batch token fits in a key */
+	__u32 info_len = sizeof(info), count;
+	struct heat_key *k = NULL;
+	struct heat_val *v = NULL;
+	size_t cnt = 0, cap;
+	bool first = true;
+	int err;
+
+	err = bpf_obj_get_info_by_fd(m->page_heat, &info, &info_len);
+	if (err)
+		return err;
+	cap = info.max_entries;
+	k = calloc(cap, sizeof(*k));
+	v = calloc(cap, sizeof(*v));
+	if (!k || !v) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (cnt < cap) {
+		count = cap - cnt;
+		err = bpf_map_lookup_batch(m->page_heat, first ? NULL : &batch, &batch, k + cnt,
+					   v + cnt, &count, &opts);
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -EOPNOTSUPP)) {
+				err = heat_iterate(m->page_heat, k, v, cap, &cnt);
+				break;
+			}
+			/* Entries added while reading overflowed the buffer: keep what we have. */
+			if (err == -ENOSPC && !first) {
+				err = 0;
+				break;
+			}
+			goto cleanup;
+		}
+		first = false;
+		cnt += count;
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+	}
+	if (err)
+		goto cleanup;
+	*keys = k;
+	*vals = v;
+	*n = cnt;
+	return 0;
+cleanup:
+	free(v);
+	free(k);
+	return err;
+}
+
+void observer_reason_names(char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN])
+{
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	struct btf *btf;
+	int i, id;
+
+	for (i = 0; i < PAUTONUMA_MAX_REASONS; i++)
+		snprintf(names[i], OBSERVER_REASON_LEN, "reason%d", i);
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return;
+	id = btf__find_by_name_kind(btf, "migrate_reason", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (i = 0, e = t ? btf_enum(t) : NULL; t && i < btf_vlen(t); i++, e++)
+		if (e->val >= 0 && e->val < PAUTONUMA_MAX_REASONS)
+			reason_name_from_enum(btf__name_by_offset(btf, e->name_off), names[e->val],
+					      OBSERVER_REASON_LEN);
+	btf__free(btf);
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pautonuma run --observe-only: load the observer, report, clean up. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <numa.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf_loader.h"
+#include "cli.h"
+#include "cmds.h"
+#include "heat_reader.h"
+#include "proc_ident.h"
+#include "report.h"
+#include "sysctl_state.h"
+
+#define RUN_DIR "/run/pautonuma"
+#define LOCK_FILE RUN_DIR "/observer.lock"
+#define MAX_PIDS 64
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: pautonuma run --observe-only [--pid PID]... [--all] [--interval S]\n"
+		"                     [--duration S] [--numa-balancing MODE] [--scan-period-ms MS]\n"
+		"                     [--promote-rate-limit MBPS] [--heat-entries N] [--verbose]\n"
+		"Record NUMA hint faults per page of the given processes (or --all) and\n"
+		"kernel migrations; print a summary every interval (default 5 s) until\n"
+		"--duration, SIGINT or SIGTERM. Maps are pinned under %s.\n"
+		"  --numa-balancing MODE      kernel.numa_balancing while running (default:\n"
+		"                             3 with a CPU-less node, else 1)\n"
+		"  --promote-rate-limit MBPS  kernel.numa_balancing_promote_rate_limit_MBps\n"
+		"                             while running (0 stops the kernel's promotions)\n"
+		"  --scan-period-ms MS        NUMA scan delay and period (min and max) while\n"
+		"                             running, in debugfs sched/numa_balancing/\n",
+		OBSERVER_PIN_DIR);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Take the single-instance lock. Returns the fd, -EBUSY (pid in *holder) or -errno. */
+static int take_lock(pid_t *holder)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if (mkdir(RUN_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		*holder = atoi(buf);
+		close(fd);
+		return -EBUSY;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* A CPU-less node is a slow tier: then also scan slow-tier pages (mode 2). */
+static int default_balancing_mode(void)
+{
+	struct bitmask *cpus;
+	int node, mode = 1;
+
+	if (numa_available() < 0)
+		return 1;
+	cpus = numa_allocate_cpumask();
+	if (!cpus)
+		return 1;
+	for (node = 0; node <= numa_max_node(); node++) {
+		if (!numa_bitmask_isbitset(numa_all_nodes_ptr, node))
+			continue;
+		if (!numa_node_to_cpus(node, cpus) && !numa_bitmask_weight(cpus))
+			mode = 3;
+	}
+	numa_free_cpumask(cpus);
+	return mode;
+}
+
+static void on_event(void *ctx, const struct event *e)
+{
+	if (e->type == EVENT_FILTER_EXIT)
+		printf("pautonuma: pid %u exited; dropped from the filter\n", e->tgid);
+}
+
+/* Drop attached PIDs that are gone or were recycled (missed exit events). */
+static void sweep_filter(const struct observer_maps *m)
+{
+	struct filter_entry *f = NULL;
+	struct proc_ident id;
+	size_t n = 0, i;
+	int err;
+
+	if (observer_filter_list(m, &f, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		err = proc_ident_get(f[i].tgid, &id);
+		if (!err && id.start_time == f[i].val.start_time)
+			continue;
+		if (err && err != -ESRCH)
+			continue;
+		if (!observer_filter_del(m, f[i].tgid))
+			printf("pautonuma: pid %u %s; dropped from the filter\n", f[i].tgid,
+			       err ? "exited" : "was recycled by another process");
+	}
+	free(f);
+}
+
+static int set_sysctl(struct sysctl_state *ss, const char *path, const char *name, long v)
+{
+	char val[32], old[64] = "?";
+	int err;
+
+	snprintf(val, sizeof(val), "%ld", v);
+	sysctl_read(path, old, sizeof(old));
+	err = sysctl_state_set(ss, path, val);
+	if (err < 0)
+		fprintf(stderr, "pautonuma: setting %s = %s: %s\n", name, val, strerror(-err));
+	else if (err > 0)
+		printf("pautonuma: set %s = %s (was %s)\n", name, val, old);
+	return err < 0 ? err : 0;
+}
+
+/* NUMA scanner pace: debugfs since 5.18, sysctls before. */
+static int set_scan_period(struct sysctl_state *ss, long ms)
+{
+	static const char *const knobs[] = { "scan_delay_ms", "scan_period_min_ms",
+					     "scan_period_max_ms" };
+	const char *dir = "/sys/kernel/debug/sched/numa_balancing";
+	char path[128], name[96];
+	bool debugfs = !access(dir, F_OK);
+	size_t i;
+	int err;
+
+	if (!debugfs && access("/proc/sys/kernel/numa_balancing_scan_delay_ms", F_OK)) {
+		fprintf(stderr,
+			"pautonuma: run: --scan-period-ms: no %s (is debugfs mounted? "
+			"mount -t debugfs none /sys/kernel/debug)\n",
+			dir);
+		return -ENOENT;
+	}
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		if (debugfs) {
+			snprintf(path, sizeof(path), "%s/%s", dir, knobs[i]);
+			snprintf(name, sizeof(name), "sched/numa_balancing/%s", knobs[i]);
+		} else {
+			snprintf(path, sizeof(path), "/proc/sys/kernel/numa_balancing_%s",
+				 knobs[i]);
+			snprintf(name, sizeof(name), "kernel.numa_balancing_%s", knobs[i]);
+		}
+		err = set_sysctl(ss, path, name, ms);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "observe-only", no_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "numa-balancing", required_argument, NULL, 'm' },
+		{ "promote-rate-limit", required_argument, NULL, 'r' },
+		{ "heat-entries", required_argument, NULL, 'e' },
+		{ "scan-period-ms", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct observer_opts opts = {};
+	struct proc_ident ids[MAX_PIDS];
+	struct report_prev prev = {};
+	struct sysctl_state ss = {};
+	struct observer *ob = NULL;
+	double interval = 5, duration = 0, t0, next;
+	long mode = -1, rate = -1, scan = -1, v;
+	int npids = 0, lock_fd = -1, ret = EXIT_FAIL, err, c, i, idx = 0;
+	bool observe_only = false, mounted;
+	struct sigaction sa = {};
+	char why[512], *end;
+	pid_t holder = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
+		switch (c) {
+		case 'o':
+			observe_only = true;
+			break;
+		case 'a':
+			opts.observe_all = true;
+			break;
+		case 'v':
+			opts.verbose = true;
+			break;
+		case 'i':
+		case 'd':
+			if (parse_seconds(optarg, c == 'i' ? &interval : &duration)) {
+				fprintf(stderr,
+					"pautonuma: run: invalid %s '%s' (seconds, > 0, <= 86400)\n",
+					c == 'i' ? "interval" : "duration", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+		case 'm':
+		case 'r':
+		case 'e':
+		case 's':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || !*optarg || *end || v < 0 || (c == 'p' && v == 0) ||
+			    (c == 'm' && v > 3) || (c == 'e' && (v < 1 || v > (1 << 24))) ||
+			    (c == 's' && (v < 1 || v > 600000))) {
+				fprintf(stderr, "pautonuma: run: invalid value '%s' for --%s\n",
+					optarg, longopts[idx].name);
+				return EXIT_USAGE;
+			}
+			if (c == 'm')
+				mode = v;
+			else if (c == 'r')
+				rate = v;
+			else if (c == 'e')
+				opts.heat_entries = v;
+			else if (c == 's')
+				scan = v;
+			else if (npids == MAX_PIDS) {
+				fprintf(stderr, "pautonuma: run: at most %d --pid\n", MAX_PIDS);
+				return EXIT_USAGE;
+			} else
+				ids[npids++].tgid = v;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pautonuma: run: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!observe_only) {
+		fprintf(stderr,
+			"pautonuma: run: --observe-only is required (this build only observes)\n");
+		return EXIT_USAGE;
+	}
+	if (opts.observe_all && npids) {
+		fprintf(stderr, "pautonuma: run: --all and --pid exclude each other\n");
+		return EXIT_USAGE;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "pautonuma: run: must run as root (loads BPF programs)\n");
+		return EXIT_ENV;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr,
+			"pautonuma: run: no kernel BTF at /sys/kernel/btf/vmlinux: %s "
+			"(needs CONFIG_DEBUG_INFO_BTF=y)\n",
+			strerror(errno));
+		return EXIT_ENV;
+	}
+	for (i = 0; i < npids; i++) {
+		err = proc_ident_get(ids[i].tgid, &ids[i]);
+		if (err) {
+			fprintf(stderr, "pautonuma: run: pid %d: %s\n", (int)ids[i].tgid,
+				err == -ESRCH  ? "no such process" :
+				err == -EINVAL ? "not a process (a thread of another?)" :
+						 strerror(-err));
+			return EXIT_FAIL;
+		}
+	}
+
+	lock_fd = take_lock(&holder);
+	if (lock_fd < 0) {
+		if (lock_fd == -EBUSY)
+			fprintf(stderr, "pautonuma: run: another instance is running (pid %d)\n",
+				(int)holder);
+		else
+			fprintf(stderr, "pautonuma: run: lock %s: %s\n", LOCK_FILE,
+				strerror(-lock_fd));
+		return lock_fd == -EBUSY ? EXIT_BUSY : EXIT_ENV;
+	}
+	err = observer_bpffs_ensure(&mounted);
+	if (err) {
+		fprintf(stderr,
+			"pautonuma: run: bpffs is not mounted at /sys/fs/bpf and mounting it "
+			"failed (%s); run: mount -t bpf bpf /sys/fs/bpf\n",
+			strerror(-err));
+		ret = EXIT_ENV;
+		goto cleanup;
+	}
+	if (mounted)
+		printf("pautonuma: mounted bpffs at /sys/fs/bpf (left mounted)\n");
+	if (observer_remove_stale_pins() > 0)
+		printf("pautonuma: removed stale pins of a dead instance from %s\n",
+		       OBSERVER_PIN_DIR);
+	if (numa_available() < 0 || numa_num_configured_nodes() < 2)
+		printf("pautonuma: warning: one NUMA node: the kernel makes no NUMA hint faults "
+		       "here, page_heat will stay empty\n");
+
+	err = observer_start(&opts, &ob, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "pautonuma: run: %s\n", why);
+		ret = EXIT_ENV;
+		goto cleanup;
+	}
+	printf("pautonuma: %s\n", observer_hooks(ob));
+
+	ret = EXIT_ENV; /* a kernel knob that cannot be set */
+	if (set_sysctl(&ss, "/proc/sys/kernel/numa_balancing", "kernel.numa_balancing",
+		       mode >= 0 ? mode : default_balancing_mode()))
+		goto cleanup;
+	if (rate >= 0 && set_sysctl(&ss, "/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps",
+				    "kernel.numa_balancing_promote_rate_limit_MBps", rate))
+		goto cleanup;
+
+	if (scan >= 0 && set_scan_period(&ss, scan))
+		goto cleanup;
+
+	ret = EXIT_FAIL;
+	for (i = 0; i < npids; i++) {
+		err = observer_filter_add(observer_maps(ob), &ids[i]);
+		if (err) {
+			fprintf(stderr, "pautonuma: run: adding pid %d to the filter: %s\n",
+				(int)ids[i].tgid, strerror(-err));
+			goto cleanup;
+		}
+	}
+	err = observer_write_run_info(observer_maps(ob),
+				      &(struct run_info){ .loader_pid = getpid(),
+							  .hook = observer_hook(ob),
+							  .observe_all = opts.observe_all,
+							  .started_ns = (__u64)(now_s() * 1e9) });
+	if (err) {
+		fprintf(stderr, "pautonuma: run: writing run_info: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	printf("pautonuma: observing %s; maps pinned in %s\n",
+	       opts.observe_all ? "all processes" :
+	       npids		? "the given processes" :
+				  "no process yet (use 'pautonuma attach PID')",
+	       OBSERVER_PIN_DIR);
+	fflush(stdout);
+
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	t0 = now_s();
+	next = t0 + interval;
+	while (!stop_signal) {
+		double t = now_s(), wait = fmin(next, duration > 0 ? t0 + duration : next) - t;
+
+		if (wait > 0) {
+			err = observer_poll(ob, (int)ceil(wait * 1000), on_event, NULL);
+			if (err < 0 && err != -EINTR) {
+				fprintf(stderr, "pautonuma: run: ring buffer: %s\n",
+					strerror(-err));
+				goto cleanup;
+			}
+			fflush(stdout);
+			continue;
+		}
+		if (t >= next || duration > 0) {
+			sweep_filter(observer_maps(ob));
+			printf("[%.1fs] ", t - t0);
+			err = report_print(stdout, observer_maps(ob), false, &prev);
+			if (err) {
+				fprintf(stderr, "pautonuma: run: reading maps: %s\n",
+					strerror(-err));
+				goto cleanup;
+			}
+			fflush(stdout);
+			next += interval * fmax(1, floor((t - next) / interval) + 1);
+		}
+		if (duration > 0 && t >= t0 + duration)
+			break;
+	}
+	if (stop_signal)
+		printf("pautonuma: %s received, stopping\n", strsignal(stop_signal));
+	ret = EXIT_OK;
+cleanup:
+	if (sysctl_state_restore(&ss, stdout))
+		ret = EXIT_FAIL;
+	if (ob) {
+		observer_stop(ob);
+		printf("pautonuma: unloaded; removed %s\n", OBSERVER_PIN_DIR);
+	}
+	report_prev_free(&prev);
+	if (lock_fd >= 0)
+		close(lock_fd); /* not unlinked: a waiter could then lock a stale inode */
+	return ret;
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Aggregate page_heat per process; format summaries. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heat_reader.h"
+
+static int cmp_tgid(const void *a, const void *b)
+{
+	const struct heat_key *x = a, *y = b;
+
+	return (x->tgid > y->tgid) - (x->tgid < y->tgid);
+}
+
+static int cmp_summary(const void *a, const void *b)
+{
+	const struct pid_summary *x = a, *y = b;
+
+	if (x->faults != y->faults)
+		return x->faults < y->faults ? 1 : -1;
+	return (x->tgid > y->tgid) - (x->tgid < y->tgid);
+}
+
+int heat_aggregate(const struct heat_key *keys, const struct heat_val *vals, size_t n,
+		   struct pid_summary **out, size_t *nout)
+{
+	struct pid_summary *s = NULL;
+	struct heat_key *tg = NULL;
+	size_t i, j, cnt = 0;
+	int node;
+
+	*out = NULL;
+	*nout = 0;
+	if (!n)
+		return 0;
+	/* Distinct tgids, then one pass to fill them (binary search). */
+	tg = malloc(n * sizeof(*tg));
+	if (!tg)
+		return -ENOMEM;
+	memcpy(tg, keys, n * sizeof(*tg));
+	qsort(tg, n, sizeof(*tg), cmp_tgid);
+	for (i = 0; i < n; i++)
+		if (!cnt || tg[cnt - 1].tgid != tg[i].tgid)
+			tg[cnt++].tgid = tg[i].tgid;
+	s = calloc(cnt, sizeof(*s));
+	if (!s) {
+		free(tg);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cnt; i++)
+		s[i].tgid = tg[i].tgid;
+	for (i = 0; i < n; i++) {
+		const struct heat_val *v = &vals[i];
+		struct heat_key k = { .tgid = keys[i].tgid };
+		struct heat_key *hit = bsearch(&k, tg, cnt, sizeof(*tg), cmp_tgid);
+		struct pid_summary *p = &s[hit - tg];
+
+		p->pages++;
+		p->faults += v->faults;
+		p->local += v->local_faults;
+		/* A node is known only where each fault had an outcome (task_numa_fault). */
+		if (v->node >= 0 && v->faults >= v->local_faults)
+			p->remote += v->faults - v->local_faults;
+		p->migrate_ok += v->migrate_ok;
+		p->migrate_fail += v->migrate_fail;
+		node = v->node;
+		if (node >= 0 && node < PAUTONUMA_MAX_NODES)
+			p->pages_by_node[node]++;
+		else
+			p->pages_node_unknown++;
+		for (j = 0; j < PAUTONUMA_MAX_NODES; j++)
+			p->faults_by_node[j] += v->faults_by_node[j];
+	}
+	free(tg);
+	qsort(s, cnt, sizeof(*s), cmp_summary);
+	*out = s;
+	*nout = cnt;
+	return 0;
+}
+
+void reason_name_from_enum(const char *enumerator, char *buf, size_t size)
+{
+	size_t i;
+
+	if (!size)
+		return;
+	if (!strcmp(enumerator, "MR_SYSCALL")) {
+		snprintf(buf, size, "syscall_or_cpuset");
+		return;
+	}
+	if (!strncmp(enumerator, "MR_", 3))
+		enumerator += 3;
+	for (i = 0; enumerator[i] && i + 1 < size; i++)
+		buf[i] = tolower((unsigned char)enumerator[i]);
+	buf[i] = '\0';
+}
+
+int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > 86400)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+void heat_print_pid(FILE *f, const struct pid_summary *s, __u64 prev_faults, bool mark_detached)
+{
+	int i;
+
+	fprintf(f, "  pid %u%s: pages %llu faults %llu (+%llu)", s->tgid,
+		mark_detached && !s->attached ? " (detached)" : "", (unsigned long long)s->pages,
+		(unsigned long long)s->faults,
+		(unsigned long long)(s->faults >= prev_faults ? s->faults - prev_faults : 0));
+	if (s->local + s->remote)
+		fprintf(f, " local %llu remote %llu", (unsigned long long)s->local,
+			(unsigned long long)s->remote);
+	else
+		fprintf(f, " local/remote unknown");
+	for (i = 0; i < PAUTONUMA_MAX_NODES; i++)
+		if (s->pages_by_node[i])
+			fprintf(f, " node%d %llu", i, (unsigned long long)s->pages_by_node[i]);
+	if (s->pages_node_unknown)
+		fprintf(f, " node? %llu", (unsigned long long)s->pages_node_unknown);
+	if (s->migrate_ok || s->migrate_fail)
+		fprintf(f, " migrated %llu/%llu", (unsigned long long)s->migrate_ok,
+			(unsigned long long)s->migrate_fail);
+	fputc('\n', f);
+}
+
+void heat_print_migrations(FILE *f, const struct migrate_stats *m,
+			   char names[PAUTONUMA_MAX_REASONS][32])
+{
+	bool any = false;
+	int i;
+
+	fprintf(f, "  migrations (ok/failed):");
+	for (i = 0; i < PAUTONUMA_MAX_REASONS; i++) {
+		if (!m->calls[i])
+			continue;
+		fprintf(f, " %s %llu/%llu", names[i], (unsigned long long)m->succeeded[i],
+			(unsigned long long)m->failed[i]);
+		any = true;
+	}
+	if (!any)
+		fprintf(f, " none");
+	fprintf(f, "; numa task moves %llu swaps %llu\n", (unsigned long long)m->task_moves,
+		(unsigned long long)m->task_swaps);
+}
+
+void heat_print_pid_json(FILE *f, const struct pid_summary *s)
+{
+	bool first = true;
+	int i;
+
+	fprintf(f,
+		"{\"pid\":%u,\"attached\":%s,\"pages\":%llu,\"faults\":%llu,\"local\":%llu,"
+		"\"remote\":%llu,\"migrate_ok\":%llu,\"migrate_fail\":%llu,\"pages_by_node\":{",
+		s->tgid, s->attached ? "true" : "false", (unsigned long long)s->pages,
+		(unsigned long long)s->faults, (unsigned long long)s->local,
+		(unsigned long long)s->remote, (unsigned long long)s->migrate_ok,
+		(unsigned long long)s->migrate_fail);
+	for (i = 0; i < PAUTONUMA_MAX_NODES; i++) {
+		if (!s->pages_by_node[i])
+			continue;
+		fprintf(f, "%s\"%d\":%llu", first ? "" : ",", i,
+			(unsigned long long)s->pages_by_node[i]);
+		first = false;
+	}
+	fprintf(f, "},\"pages_node_unknown\":%llu}", (unsigned long long)s->pages_node_unknown);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A process identity that survives PID reuse: tgid + start time. */
+#ifndef PAUTONUMA_PROC_IDENT_H
+#define PAUTONUMA_PROC_IDENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_ident {
+	pid_t tgid;
+	uint64_t start_time; /* /proc/PID/stat field 22, clock ticks since boot */
+};
+
+/*
+ * Fill @out for @pid. Returns 0, -ESRCH if there is no such process (or it
+ * is a zombie), -EINVAL if @pid is a thread but not a thread group leader
+ * or the stat line cannot be parsed, other -errno from reading /proc.
+ */
+int proc_ident_get(pid_t pid, struct proc_ident *out);
+
+/* Parse the text of /proc/PID/stat. Returns 0 or -EINVAL. */
+int proc_ident_parse_stat(const char *buf, pid_t *pid, char *state, uint64_t *start_time);
+
+#endif
