@@ -38,7 +38,9 @@ struct observer {
 
 static bool verbose;
 
-static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+/* libbpf hands us its own format strings: tell the compiler so. */
+__attribute__((format(printf, 2, 0))) static int print_fn(enum libbpf_print_level level,
+							   const char *fmt, va_list args)
 {
 	if (!verbose)
 		return 0;
