@@ -19,7 +19,7 @@
  *   page moves seen since the previous sample, ping-pongs so far.
  * At the end it writes one line per phase to PREFIX.summary.tsv.
  *
- * Definitions (also in tests/bench/README.md):
+ * Definitions (also in tests/bench/placement.md):
  *  capacity C  usable fast-node pages measured at start, before mapping:
  *              MemFree of the fast node minus the sum of the "high"
  *              watermarks of its zones (/proc/zoneinfo): the pages kswapd
@@ -44,6 +44,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <numaif.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -296,22 +297,132 @@ static void parse(int argc, char **argv, struct opts *o)
 		o->pingpong_s = 10.0 * o->scan_ms / 1000;
 }
 
+struct sampler {
+	const struct opts *o;
+	long npages, hot_n, cap;
+	void **addrs;
+	int *status, *prev;
+	int8_t *last_from, *hot_phase;
+	double *last_t;
+	uint32_t *acc, *snap, *sorted;
+	struct phase_stats *ps;
+	FILE *tsv;
+	double t0;
+	long vm_prev[NVM];
+	long pingpong_total;
+	int status_err;
+	int stop;
+};
+
+/* One sample: where every page is, what the accesses since the last sample
+ * cost there and would cost in the ideal placement, which pages moved. */
+static void take_sample(struct sampler *s, int ph, double ts)
+{
+	const struct opts *o = s->o;
+	struct phase_stats *st = &s->ps[ph];
+	long i, res = 0, fast = 0, moves = 0, pro = 0, dem = 0, vm[NVM];
+	double cost = 0, ideal = 0;
+	uint64_t n_acc = 0;
+	size_t k;
+
+	if (move_pages(0, s->npages, s->addrs, NULL, s->status, 0))
+		die("move_pages(query)", strerror(errno));
+	for (i = 0; i < s->npages; i++) {
+		uint32_t cur = __atomic_load_n(&s->acc[i], __ATOMIC_RELAXED);
+		uint32_t a = cur - s->snap[i];
+		int on_fast = s->status[i] == o->fast_node;
+		int hot = s->hot_phase[i] == ph;
+
+		s->snap[i] = cur;
+		if (s->status[i] < 0)
+			s->status_err++;
+		fast += on_fast;
+		res += on_fast && hot;
+		cost += (double)a * (on_fast ? LAT_FAST : LAT_SLOW);
+		n_acc += a;
+		if (hot)
+			st->hot_accesses += a;
+		s->sorted[i] = a;
+		if (s->status[i] >= 0 && s->prev[i] >= 0 && s->status[i] != s->prev[i]) {
+			moves++;
+			if (s->status[i] == o->fast_node)
+				pro++;
+			else if (s->prev[i] == o->fast_node)
+				dem++;
+			if (s->last_from[i] == s->status[i] && ts - s->last_t[i] <= o->pingpong_s)
+				st->pingpong++, s->pingpong_total++;
+			s->last_from[i] = (int8_t)s->prev[i];
+			s->last_t[i] = ts;
+		}
+		s->prev[i] = s->status[i];
+	}
+	qsort(s->sorted, s->npages, sizeof(*s->sorted), cmp_desc);
+	for (i = 0; i < s->npages; i++)
+		ideal += (double)s->sorted[i] * (i < s->cap ? LAT_FAST : LAT_SLOW);
+	vmstat_read(vm);
+	for (k = 0; k < NVM; k++) {
+		st->vm[k] += vm[k] - s->vm_prev[k];
+		s->vm_prev[k] = vm[k];
+	}
+	st->last_res = (double)res / s->hot_n;
+	st->sum_res += st->last_res;
+	st->nsamples++;
+	if (st->t95 < 0 && st->last_res >= 0.95)
+		st->t95 = ts - ph * o->phase_s;
+	st->cost += cost;
+	st->ideal += ideal;
+	st->accesses += n_acc;
+	st->moves += moves;
+	st->promotions += pro;
+	st->demotions += dem;
+	fprintf(s->tsv, "%.3f\t%d\t%.4f\t%ld\t%ld\t%llu\t%.0f\t%.0f\t%ld\t%ld\t%ld\t%ld\n", ts,
+		ph + 1, st->last_res, fast, s->npages - fast, (unsigned long long)n_acc, cost,
+		ideal, moves, pro, dem, s->pingpong_total);
+	fflush(s->tsv);
+}
+
+/* Samples at t0 + k * SAMPLE_MS; a sample belongs to the phase of the middle
+ * of the interval it closes.  Sets ->stop after the last one. */
+static void *sampler(void *arg)
+{
+	struct sampler *s = arg;
+	const struct opts *o = s->o;
+	double period = o->sample_ms / 1000.0, end = o->phases * o->phase_s;
+	long k;
+
+	for (k = 1; k * period <= end + 1e-9; k++) {
+		double due = s->t0 + k * period;
+		struct timespec ts = { (time_t)due, (long)((due - (time_t)due) * 1e9) };
+		int ph = (int)((k - 0.5) * period / o->phase_s);
+
+		if (ph >= o->phases)
+			ph = o->phases - 1;
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		take_sample(s, ph, now() - s->t0);
+	}
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 	struct phase_stats ps[MAX_PHASES];
 	long free0, wmark, cap, npages, hot_n, i, pg = sysconf(_SC_PAGESIZE);
-	long vm_setup0[NVM], vm_a[NVM], vm_b[NVM];
+	long vm_setup0[NVM];
 	char *base;
 	size_t len;
 	long *perm;
-	unsigned char *is_hot;
-	uint32_t *acc, *sorted;
+	int8_t *hot_phase;
+	uint32_t *acc, *snap, *sorted;
 	int *status, *prev;
 	int8_t *last_from;
-	double *last_t, t0, t_next, t_phase, t_end, t_setup;
+	double *last_t, t0, t_setup;
 	void **addrs;
-	long *cold;
+	long *cold[MAX_PHASES], ncold[MAX_PHASES];
+	struct sampler sm;
+	pthread_t thr;
 	FILE *tsv, *sum;
 	char path[4096];
 	int phase = 0, status_err = 0;
@@ -356,17 +467,17 @@ int main(int argc, char **argv)
 			hot_n, cap);
 
 	perm = malloc(npages * sizeof(*perm));
-	is_hot = calloc(npages, 1);
+	hot_phase = malloc(npages);
 	acc = calloc(npages, sizeof(*acc));
+	snap = calloc(npages, sizeof(*snap));
 	sorted = malloc(npages * sizeof(*sorted));
 	status = malloc(npages * sizeof(*status));
 	prev = malloc(npages * sizeof(*prev));
 	last_from = malloc(npages);
 	last_t = malloc(npages * sizeof(*last_t));
 	addrs = malloc(npages * sizeof(*addrs));
-	cold = malloc(npages * sizeof(*cold));
-	if (!perm || !is_hot || !acc || !sorted || !status || !prev || !last_from || !last_t ||
-	    !addrs || !cold)
+	if (!perm || !hot_phase || !acc || !snap || !sorted || !status || !prev || !last_from ||
+	    !last_t || !addrs)
 		die("malloc", strerror(ENOMEM));
 
 	/* Placement. */
@@ -384,6 +495,7 @@ int main(int argc, char **argv)
 		perm[i] = i;
 		last_from[i] = -1;
 		last_t[i] = -1e9;
+		hot_phase[i] = -1;
 	}
 	/* Back to the default policy: a bound VMA is never migrated. */
 	if (o.place_slow && mbind(base, len, MPOL_DEFAULT, NULL, 0, 0))
@@ -431,135 +543,89 @@ int main(int argc, char **argv)
 
 	hot_thr = (uint64_t)(o.hot_share * 4294967296.0);
 	memset(ps, 0, sizeof(ps));
-	t0 = now();
-	t_next = t0 + o.sample_ms / 1000.0;
-	t_end = t0 + o.phases * o.phase_s;
-	vmstat_read(vm_a);
 	for (phase = 0; phase < o.phases; phase++) {
-		const long *hot = perm + phase * hot_n;
-		long ncold = 0;
+		long nc = 0;
 
 		ps[phase].t95 = -1;
-		memset(is_hot, 0, npages);
+		cold[phase] = malloc(npages * sizeof(**cold));
+		if (!cold[phase])
+			die("malloc", strerror(ENOMEM));
 		for (i = 0; i < hot_n; i++)
-			is_hot[hot[i]] = 1;
+			hot_phase[perm[phase * hot_n + i]] = (int8_t)phase;
 		for (i = 0; i < npages; i++)
-			if (!is_hot[i])
-				cold[ncold++] = i;
-		t_phase = t0 + phase * o.phase_s;
-		if (phase == 0) {
-			/* The placement's own migrations (e.g. demotion while
-			 * the footprint was first touched). */
-			printf("setup vmstat:");
-			for (k = 0; k < NVM; k++)
-				printf(" %s=%ld", vm_names[k], vm_a[k] - vm_setup0[k]);
-			printf("\n");
+			if (hot_phase[i] != phase)
+				cold[phase][nc++] = i;
+		ncold[phase] = nc;
+	}
+	memset(&sm, 0, sizeof(sm));
+	sm.o = &o;
+	sm.npages = npages;
+	sm.hot_n = hot_n;
+	sm.cap = cap;
+	sm.addrs = addrs;
+	sm.status = status;
+	sm.prev = prev;
+	sm.last_from = last_from;
+	sm.last_t = last_t;
+	sm.acc = acc;
+	sm.snap = snap;
+	sm.sorted = sorted;
+	sm.hot_phase = hot_phase;
+	sm.ps = ps;
+	sm.tsv = tsv;
+	vmstat_read(sm.vm_prev);
+	/* The placement's own migrations (e.g. demotion while the footprint
+	 * was first touched). */
+	printf("setup vmstat:");
+	for (k = 0; k < NVM; k++)
+		printf(" %s=%ld", vm_names[k], sm.vm_prev[k] - vm_setup0[k]);
+	printf("\n");
+	fflush(stdout);
+	sm.t0 = now();
+	t0 = sm.t0;
+	errno = pthread_create(&thr, NULL, sampler, &sm);
+	if (errno)
+		die("pthread_create", strerror(errno));
+
+	/* The accesses; the sampler thread says when to stop, so that a fault
+	 * that stalls this thread does not delay the samples. */
+	phase = 0;
+	while (!__atomic_load_n(&sm.stop, __ATOMIC_ACQUIRE)) {
+		const long *hot = perm + phase * hot_n;
+		const long *cl = cold[phase];
+		long nc = ncold[phase];
+		int j, cur;
+
+		for (j = 0; j < 256; j++) {
+			uint64_t r = rnd();
+			long p;
+			volatile uint64_t *w;
+
+			if ((r & 0xffffffff) < hot_thr || !nc)
+				p = hot[(r >> 32) % hot_n];
+			else
+				p = cl[(r >> 32) % nc];
+			w = (volatile uint64_t *)(base + p * pg + ((r >> 58) << 6));
+			*w += 1;
+			__atomic_store_n(&acc[p], __atomic_load_n(&acc[p], __ATOMIC_RELAXED) + 1,
+					 __ATOMIC_RELAXED);
+		}
+		cur = (int)((now() - t0) / o.phase_s);
+		if (cur >= o.phases)
+			cur = o.phases - 1;
+		if (cur != phase) {
+			printf("phase %d started at %.1f s\n", cur + 1, now() - t0);
 			fflush(stdout);
+			phase = cur;
 		}
-		for (;;) {
-			double t;
-			int j;
-
-			for (j = 0; j < 4096; j++) {
-				uint64_t r = rnd();
-				long p;
-				volatile uint64_t *w;
-
-				if ((r & 0xffffffff) < hot_thr || !ncold)
-					p = hot[(r >> 32) % hot_n];
-				else
-					p = cold[(r >> 32) % ncold];
-				w = (volatile uint64_t *)(base + p * pg + ((r >> 58) << 6));
-				*w += 1;
-				acc[p]++;
-			}
-			t = now();
-			if (t < t_next)
-				continue;
-
-			/* Sample: where is every page now? */
-			{
-				struct phase_stats *s = &ps[phase];
-				long res = 0, fast = 0, moves = 0, pro = 0, dem = 0;
-				double cost = 0, ideal = 0, ts = t - t0;
-				uint64_t n_acc = 0;
-
-				if (move_pages(0, npages, addrs, NULL, status, 0))
-					die("move_pages(query)", strerror(errno));
-				for (i = 0; i < npages; i++) {
-					int on_fast = status[i] == o.fast_node;
-
-					if (status[i] < 0)
-						status_err++;
-					fast += on_fast;
-					res += on_fast && is_hot[i];
-					cost += (double)acc[i] * (on_fast ? LAT_FAST : LAT_SLOW);
-					n_acc += acc[i];
-					if (is_hot[i])
-						s->hot_accesses += acc[i];
-					sorted[i] = acc[i];
-					if (status[i] >= 0 && prev[i] >= 0 &&
-					    status[i] != prev[i]) {
-						moves++;
-						if (status[i] == o.fast_node)
-							pro++;
-						else if (prev[i] == o.fast_node)
-							dem++;
-						if (last_from[i] == status[i] &&
-						    ts - last_t[i] <= o.pingpong_s)
-							s->pingpong++;
-						last_from[i] = (int8_t)prev[i];
-						last_t[i] = ts;
-					}
-					prev[i] = status[i];
-				}
-				qsort(sorted, npages, sizeof(*sorted), cmp_desc);
-				for (i = 0; i < npages; i++)
-					ideal +=
-						(double)sorted[i] * (i < cap ? LAT_FAST : LAT_SLOW);
-				memset(acc, 0, npages * sizeof(*acc));
-				s->last_res = (double)res / hot_n;
-				s->sum_res += s->last_res;
-				s->nsamples++;
-				if (s->t95 < 0 && s->last_res >= 0.95)
-					s->t95 = t - t_phase;
-				s->cost += cost;
-				s->ideal += ideal;
-				s->accesses += n_acc;
-				s->moves += moves;
-				s->promotions += pro;
-				s->demotions += dem;
-				{
-					long pp = 0;
-					int q;
-
-					for (q = 0; q <= phase; q++)
-						pp += ps[q].pingpong;
-					fprintf(tsv,
-						"%.3f\t%d\t%.4f\t%ld\t%ld\t%llu\t%.0f\t%.0f\t%ld\t%ld\t%ld\t%ld\n",
-						ts, phase + 1, s->last_res, fast, npages - fast,
-						(unsigned long long)n_acc, cost, ideal, moves, pro,
-						dem, pp);
-					fflush(tsv);
-				}
-				t = now();
-				while (t_next <= t)
-					t_next += o.sample_ms / 1000.0;
-			}
-			if (t >= t_phase + o.phase_s || t >= t_end)
-				break;
-		}
-		vmstat_read(vm_b);
-		for (k = 0; k < NVM; k++) {
-			ps[phase].vm[k] = vm_b[k] - vm_a[k];
-			vm_a[k] = vm_b[k];
-		}
-		printf("phase %d done: hot residency %.3f, t95 %s%.1f s\n", phase + 1,
+	}
+	pthread_join(thr, NULL);
+	fclose(tsv);
+	for (phase = 0; phase < o.phases; phase++)
+		printf("phase %d: hot residency at its end %.3f, t95 %s%.1f s\n", phase + 1,
 		       ps[phase].last_res, ps[phase].t95 < 0 ? "never " : "",
 		       ps[phase].t95 < 0 ? 0 : ps[phase].t95);
-		fflush(stdout);
-	}
-	fclose(tsv);
+	status_err = sm.status_err;
 	if (status_err)
 		fprintf(stderr, "phase_workload: warning: %d page queries returned an error\n",
 			status_err);
@@ -572,7 +638,7 @@ int main(int argc, char **argv)
 		"phase\tfootprint_pages\thot_pages\tcapacity_pages\tsamples\tt95_s\tt95_scans\tfinal_resident\tmean_resident\taccesses\thot_share\tcost_ratio\tmoves\tpromotions\tdemotions\tpingpong\tpingpong_pct");
 	for (k = 0; k < NVM; k++)
 		fprintf(sum, "\t%s", vm_names[k]);
-	fprintf(sum, "\tmigrated_per_hot\n");
+	fprintf(sum, "\tmigrated_per_hot\taccesses_per_s\n");
 	for (phase = 0; phase < o.phases; phase++) {
 		struct phase_stats *s = &ps[phase];
 		char t95[32], t95s[32];
@@ -593,7 +659,7 @@ int main(int argc, char **argv)
 			s->demotions, s->pingpong, s->moves ? 100.0 * s->pingpong / s->moves : 0.0);
 		for (k = 0; k < NVM; k++)
 			fprintf(sum, "\t%ld", s->vm[k]);
-		fprintf(sum, "\t%.3f\n", (double)s->vm[0] / hot_n);
+		fprintf(sum, "\t%.3f\t%.0f\n", (double)s->vm[0] / hot_n, s->accesses / o.phase_s);
 	}
 	fclose(sum);
 	printf("done: %s.tsv %s.summary.tsv\n", o.out, o.out);

@@ -32,14 +32,14 @@ check_config() {
 		return
 	fi
 	if [ "$(echo "$rows" | cut -f2 | sort -u)" != ok ]; then
-		not_ok "($c) ran: $(echo "$rows" | head -n 1 | cut -f2,17)"
+		not_ok "($c) ran: $(echo "$rows" | head -n 1 | cut -f2,18)"
 		return
 	fi
 	bad=$(echo "$rows" | awk -F'\t' -v num="$num" '
 		function isnum(x) { return x ~ num }
 		{
 			if ($3 != NR) print "phase " $3 " (expected " NR ")"
-			for (i = 4; i <= 16; i++)
+			for (i = 4; i <= 17; i++)
 				if (!isnum($i) && !(i == 6 && $i == "never"))
 					print "phase " $3 " column " i " = \"" $i "\""
 			if (isnum($4) && $4 < 1) print "no hot pages"
@@ -55,7 +55,7 @@ check_config() {
 	# the samples the plot is drawn from
 	local n
 	n=$(awk -F'\t' 'NR > 1 && $3 ~ /^[0-9.]+$/ && $3 <= 1 { n++ } END { print n + 0 }' "$OUT/$c/wl.tsv" 2>/dev/null)
-	[ "${n:-0}" -ge 20 ] && ok "($c) $n residency samples" ||
+	[ "${n:-0}" -ge 25 ] && ok "($c) $n residency samples" ||
 		not_ok "($c) only ${n:-0} well-formed residency samples"
 }
 check_config a
@@ -74,15 +74,18 @@ promoted=$(awk -F'\t' '$1 == "b" { m += $11 } END { print m + 0 }' "$res" 2>/dev
 
 st=$(awk -F'\t' '$1 == "c" { print $2; exit }' "$res" 2>/dev/null)
 case $st in
-skipped) skip "(c) pautonuma" "$(awk -F'\t' '$1 == "c" { print $17; exit }' "$res")" ;;
+skipped) skip "(c) pautonuma" "$(awk -F'\t' '$1 == "c" { print $18; exit }' "$res")" ;;
 ok) check_config c ;;
-*) not_ok "(c) pautonuma: ${st:-no line}: $(awk -F'\t' '$1 == "c" { print $17; exit }' "$res")" ;;
+*) not_ok "(c) pautonuma: ${st:-no line}: $(awk -F'\t' '$1 == "c" { print $18; exit }' "$res")" ;;
 esac
 
 for ext in svg png; do
 	f=$OUT/residency.$ext
-	if [ -s "$f" ] && { [ $ext = png ] && head -c 8 "$f" | grep -q PNG ||
-		[ $ext = svg ] && grep -q '</svg>' "$f"; }; then
+	case $ext in
+	png) head -c 4 "$f" 2>/dev/null | od -An -c | grep -q 'P   N   G' ;;
+	svg) grep -q '</svg>' "$f" 2>/dev/null ;;
+	esac
+	if [ $? -eq 0 ]; then
 		ok "plot $f"
 	else
 		not_ok "plot $f missing or not a $ext"
