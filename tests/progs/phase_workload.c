@@ -29,6 +29,9 @@
  *              100 ns, any other node 300 ns).
  *  ideal       the same accesses with the C most-accessed pages of the
  *              interval on the fast node and the rest on the slow one.
+ *              The kernel may let the workload hold more than C pages on
+ *              the fast node (it reclaims other memory), so cost/ideal can
+ *              fall below 1; fast_pages_max in the summary shows when.
  *  move        a page whose node differs between two consecutive samples
  *              (a lower bound: two moves within one interval are unseen).
  *  ping-pong   a move X->Y of a page whose previous move was Y->X less than
@@ -89,6 +92,7 @@ struct phase_stats {
 	double cost, ideal;
 	uint64_t accesses, hot_accesses;
 	long moves, promotions, demotions, pingpong;
+	long fast_max; /* most workload pages seen on the fast node */
 	long vm[NVM];
 };
 
@@ -364,6 +368,8 @@ static void take_sample(struct sampler *s, int ph, double ts)
 		st->vm[k] += vm[k] - s->vm_prev[k];
 		s->vm_prev[k] = vm[k];
 	}
+	if (fast > st->fast_max)
+		st->fast_max = fast;
 	st->last_res = (double)res / s->hot_n;
 	st->sum_res += st->last_res;
 	st->nsamples++;
@@ -638,7 +644,7 @@ int main(int argc, char **argv)
 		"phase\tfootprint_pages\thot_pages\tcapacity_pages\tsamples\tt95_s\tt95_scans\tfinal_resident\tmean_resident\taccesses\thot_share\tcost_ratio\tmoves\tpromotions\tdemotions\tpingpong\tpingpong_pct");
 	for (k = 0; k < NVM; k++)
 		fprintf(sum, "\t%s", vm_names[k]);
-	fprintf(sum, "\tmigrated_per_hot\taccesses_per_s\n");
+	fprintf(sum, "\tmigrated_per_hot\taccesses_per_s\tfast_pages_max\n");
 	for (phase = 0; phase < o.phases; phase++) {
 		struct phase_stats *s = &ps[phase];
 		char t95[32], t95s[32];
@@ -659,7 +665,8 @@ int main(int argc, char **argv)
 			s->demotions, s->pingpong, s->moves ? 100.0 * s->pingpong / s->moves : 0.0);
 		for (k = 0; k < NVM; k++)
 			fprintf(sum, "\t%ld", s->vm[k]);
-		fprintf(sum, "\t%.3f\t%.0f\n", (double)s->vm[0] / hot_n, s->accesses / o.phase_s);
+		fprintf(sum, "\t%.3f\t%.0f\t%ld\n", (double)s->vm[0] / hot_n,
+			s->accesses / o.phase_s, s->fast_max);
 	}
 	fclose(sum);
 	printf("done: %s.tsv %s.summary.tsv\n", o.out, o.out);

@@ -6,20 +6,24 @@
 # asserted here: this checks the harness, not the policy.
 . "$(dirname "$0")/../lib/tap.sh"
 cd "$SRC" || exit 1
-OUT=$BUILD/bench/placement-check
+# BENCH_CHECK_ONLY=DIR: check an earlier run's output in DIR, run nothing
+# (to see that the checks below fail on broken output).
+OUT=${BENCH_CHECK_ONLY:-$BUILD/bench/placement-check}
 export BENCH_OUT=$OUT BENCH_SHORT=1
 
 if [ ! -x "$BUILD/tests/progs/phase_workload" ]; then
 	not_ok "phase_workload is built (make tests)"
 	tap_done
 fi
-t0=$(date +%s)
-tests/bench/placement >"$BUILD/bench-placement-check.log" 2>&1
-rc=$?
-diag "$(grep -v '^$' "$BUILD/bench-placement-check.log" | tail -n 40)"
-diag "short mode: $(($(date +%s) - t0)) s wall"
-[ $rc -eq 0 ] && ok "tests/bench/placement (short) exits 0" ||
-	not_ok "tests/bench/placement (short) exited $rc"
+if [ -z "${BENCH_CHECK_ONLY:-}" ]; then
+	t0=$(date +%s)
+	tests/bench/placement >"$BUILD/bench-placement-check.log" 2>&1
+	rc=$?
+	diag "$(grep -v '^$' "$BUILD/bench-placement-check.log" | tail -n 40)"
+	diag "short mode: $(($(date +%s) - t0)) s wall"
+	[ $rc -eq 0 ] && ok "tests/bench/placement (short) exits 0" ||
+		not_ok "tests/bench/placement (short) exited $rc"
+fi
 
 res=$OUT/results.tsv
 num='^[0-9]+(\.[0-9]+)?$'
@@ -32,22 +36,23 @@ check_config() {
 		return
 	fi
 	if [ "$(echo "$rows" | cut -f2 | sort -u)" != ok ]; then
-		not_ok "($c) ran: $(echo "$rows" | head -n 1 | cut -f2,18)"
+		not_ok "($c) ran: $(echo "$rows" | head -n 1 | cut -f2,19)"
 		return
 	fi
 	bad=$(echo "$rows" | awk -F'\t' -v num="$num" '
 		function isnum(x) { return x ~ num }
 		{
 			if ($3 != NR) print "phase " $3 " (expected " NR ")"
-			for (i = 4; i <= 17; i++)
+			for (i = 4; i <= 18; i++)
 				if (!isnum($i) && !(i == 6 && $i == "never"))
 					print "phase " $3 " column " i " = \"" $i "\""
 			if (isnum($4) && $4 < 1) print "no hot pages"
 			if (isnum($5) && $5 < $4) print "hot set larger than the capacity"
 			if ($7 > 1 || $8 > 1) print "residency above 1"
 			if ($15 > 100) print "ping-pong above 100%"
-			if (isnum($16) && $16 < 0.999) print "cost below the ideal: " $16
-			if (isnum($16) && $16 > 3.001) print "cost above all-slow: " $16
+			# cost/ideal lies in [1/3, 3] by construction (100 vs 300 ns); it may
+			# be below 1 when the workload holds more than C fast pages
+			if (isnum($16) && ($16 < 0.333 || $16 > 3.001)) print "cost/ideal out of [1/3, 3]: " $16
 		}
 		END { if (NR != 2) print NR " phases instead of 2" }')
 	[ -z "$bad" ] && ok "($c) figures are well-formed for both phases" ||
@@ -74,9 +79,9 @@ promoted=$(awk -F'\t' '$1 == "b" { m += $11 } END { print m + 0 }' "$res" 2>/dev
 
 st=$(awk -F'\t' '$1 == "c" { print $2; exit }' "$res" 2>/dev/null)
 case $st in
-skipped) skip "(c) pautonuma" "$(awk -F'\t' '$1 == "c" { print $18; exit }' "$res")" ;;
+skipped) skip "(c) pautonuma" "$(awk -F'\t' '$1 == "c" { print $19; exit }' "$res")" ;;
 ok) check_config c ;;
-*) not_ok "(c) pautonuma: ${st:-no line}: $(awk -F'\t' '$1 == "c" { print $18; exit }' "$res")" ;;
+*) not_ok "(c) pautonuma: ${st:-no line}: $(awk -F'\t' '$1 == "c" { print $19; exit }' "$res")" ;;
 esac
 
 for ext in svg png; do
