@@ -47,13 +47,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <numaif.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -315,7 +315,8 @@ struct sampler {
 	long vm_prev[NVM];
 	long pingpong_total;
 	int status_err;
-	int stop;
+	pid_t pid; /* the workload (the sampler is a child process) */
+	int *stop; /* shared with the workload */
 };
 
 /* One sample: where every page is, what the accesses since the last sample
@@ -329,7 +330,7 @@ static void take_sample(struct sampler *s, int ph, double ts)
 	uint64_t n_acc = 0;
 	size_t k;
 
-	if (move_pages(0, s->npages, s->addrs, NULL, s->status, 0))
+	if (move_pages(s->pid, s->npages, s->addrs, NULL, s->status, 0))
 		die("move_pages(query)", strerror(errno));
 	for (i = 0; i < s->npages; i++) {
 		uint32_t cur = __atomic_load_n(&s->acc[i], __ATOMIC_RELAXED);
@@ -388,10 +389,9 @@ static void take_sample(struct sampler *s, int ph, double ts)
 }
 
 /* Samples at t0 + k * SAMPLE_MS; a sample belongs to the phase of the middle
- * of the interval it closes.  Sets ->stop after the last one. */
-static void *sampler(void *arg)
+ * of the interval it closes.  Sets *stop after the last one. */
+static void sampler(struct sampler *s)
 {
-	struct sampler *s = arg;
 	const struct opts *o = s->o;
 	double period = o->sample_ms / 1000.0, end = o->phases * o->phase_s;
 	long k;
@@ -407,8 +407,7 @@ static void *sampler(void *arg)
 			;
 		take_sample(s, ph, now() - s->t0);
 	}
-	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
-	return NULL;
+	__atomic_store_n(s->stop, 1, __ATOMIC_RELEASE);
 }
 
 int main(int argc, char **argv)
@@ -428,7 +427,8 @@ int main(int argc, char **argv)
 	void **addrs;
 	long *cold[MAX_PHASES], ncold[MAX_PHASES];
 	struct sampler sm;
-	pthread_t thr;
+	pid_t child;
+	size_t acc_len;
 	FILE *tsv, *sum;
 	char path[4096];
 	int phase = 0, status_err = 0;
@@ -474,7 +474,12 @@ int main(int argc, char **argv)
 
 	perm = malloc(npages * sizeof(*perm));
 	hot_phase = malloc(npages);
-	acc = calloc(npages, sizeof(*acc));
+	/* The access counters are shared with the sampler process, and so is
+	 * the stop flag that follows them. */
+	acc_len = ((npages * sizeof(*acc) + 63) & ~63UL) + 64;
+	acc = mmap(NULL, acc_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (acc == MAP_FAILED)
+		die("mmap(counters)", strerror(errno));
 	snap = calloc(npages, sizeof(*snap));
 	sorted = malloc(npages * sizeof(*sorted));
 	status = malloc(npages * sizeof(*status));
@@ -482,8 +487,8 @@ int main(int argc, char **argv)
 	last_from = malloc(npages);
 	last_t = malloc(npages * sizeof(*last_t));
 	addrs = malloc(npages * sizeof(*addrs));
-	if (!perm || !hot_phase || !acc || !snap || !sorted || !status || !prev || !last_from ||
-	    !last_t || !addrs)
+	if (!perm || !hot_phase || !snap || !sorted || !status || !prev || !last_from || !last_t ||
+	    !addrs)
 		die("malloc", strerror(ENOMEM));
 
 	/* Placement. */
@@ -587,45 +592,79 @@ int main(int argc, char **argv)
 		printf(" %s=%ld", vm_names[k], sm.vm_prev[k] - vm_setup0[k]);
 	printf("\n");
 	fflush(stdout);
+	sm.stop = (int *)((char *)acc + acc_len - 64);
+	sm.pid = getpid();
+	/* The sampler is a separate process: NUMA balancing charges its
+	 * scanning to the threads of the scanned mm, and hint faults and
+	 * migrations stall them; a sampler thread was seen stalled for
+	 * seconds.  The footprint is not inherited (MADV_DONTFORK), so no
+	 * copy-on-write can disturb its placement. */
+	if (madvise(base, len, MADV_DONTFORK))
+		die("madvise(MADV_DONTFORK)", strerror(errno));
+	fflush(stdout);
+	fflush(tsv);
 	sm.t0 = now();
 	t0 = sm.t0;
-	errno = pthread_create(&thr, NULL, sampler, &sm);
-	if (errno)
-		die("pthread_create", strerror(errno));
+	child = fork();
+	if (child < 0)
+		die("fork", strerror(errno));
+	if (child == 0) {
+		sampler(&sm);
+		/* the child reports, below */
+	} else {
+		double t_check = t0;
+		int wst = 0, reaped = 0;
 
-	/* The accesses; the sampler thread says when to stop, so that a fault
-	 * that stalls this thread does not delay the samples. */
-	phase = 0;
-	while (!__atomic_load_n(&sm.stop, __ATOMIC_ACQUIRE)) {
-		const long *hot = perm + phase * hot_n;
-		const long *cl = cold[phase];
-		long nc = ncold[phase];
-		int j, cur;
+		fclose(tsv);
+		/* The accesses, until the sampler says stop (or dies). */
+		phase = 0;
+		while (!__atomic_load_n(sm.stop, __ATOMIC_ACQUIRE)) {
+			const long *hot = perm + phase * hot_n;
+			const long *cl = cold[phase];
+			long nc = ncold[phase];
+			double t;
+			int j, cur;
 
-		for (j = 0; j < 256; j++) {
-			uint64_t r = rnd();
-			long p;
-			volatile uint64_t *w;
+			for (j = 0; j < 256; j++) {
+				uint64_t r = rnd();
+				long p;
+				volatile uint64_t *w;
 
-			if ((r & 0xffffffff) < hot_thr || !nc)
-				p = hot[(r >> 32) % hot_n];
-			else
-				p = cl[(r >> 32) % nc];
-			w = (volatile uint64_t *)(base + p * pg + ((r >> 58) << 6));
-			*w += 1;
-			__atomic_store_n(&acc[p], __atomic_load_n(&acc[p], __ATOMIC_RELAXED) + 1,
-					 __ATOMIC_RELAXED);
+				if ((r & 0xffffffff) < hot_thr || !nc)
+					p = hot[(r >> 32) % hot_n];
+				else
+					p = cl[(r >> 32) % nc];
+				w = (volatile uint64_t *)(base + p * pg + ((r >> 58) << 6));
+				*w += 1;
+				__atomic_store_n(&acc[p],
+						 __atomic_load_n(&acc[p], __ATOMIC_RELAXED) + 1,
+						 __ATOMIC_RELAXED);
+			}
+			t = now();
+			cur = (int)((t - t0) / o.phase_s);
+			if (cur >= o.phases)
+				cur = o.phases - 1;
+			if (cur != phase) {
+				printf("phase %d started at %.1f s\n", cur + 1, t - t0);
+				fflush(stdout);
+				phase = cur;
+			}
+			if (t - t_check >= 1) {
+				t_check = t;
+				if (waitpid(child, &wst, WNOHANG) == child) {
+					reaped = 1;
+					break;
+				}
+			}
 		}
-		cur = (int)((now() - t0) / o.phase_s);
-		if (cur >= o.phases)
-			cur = o.phases - 1;
-		if (cur != phase) {
-			printf("phase %d started at %.1f s\n", cur + 1, now() - t0);
-			fflush(stdout);
-			phase = cur;
+		if (!reaped && waitpid(child, &wst, 0) != child)
+			die("waitpid", strerror(errno));
+		if (!WIFEXITED(wst) || WEXITSTATUS(wst)) {
+			fprintf(stderr, "phase_workload: the sampler process failed\n");
+			return 1;
 		}
+		return 0;
 	}
-	pthread_join(thr, NULL);
 	fclose(tsv);
 	for (phase = 0; phase < o.phases; phase++)
 		printf("phase %d: hot residency at its end %.3f, t95 %s%.1f s\n", phase + 1,
