@@ -11,9 +11,11 @@
  * uniformly to the other pages); every phase has a different hot set (the
  * sets are disjoint slices of one random permutation of the pages).
  *
- * Every SAMPLE_MS it asks the kernel where each of its pages is
- * (move_pages(2) with nodes == NULL: exact, no side effect) and writes one
- * line to PREFIX.tsv:
+ * Every SAMPLE_MS a sampler (a child process, so that the NUMA balancing
+ * work and faults charged to the workload's threads cannot stall it) asks
+ * the kernel where each page is (move_pages(2) on the workload's pid with
+ * nodes == NULL: exact, no side effect), reads the per-page access counters
+ * (a shared mapping) and writes one line to PREFIX.tsv:
  *   hot-set residency on the fast node, pages on each tier, the modeled
  *   memory cost of the interval's accesses and of the ideal placement,
  *   page moves seen since the previous sample, ping-pongs so far.
