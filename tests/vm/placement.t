@@ -66,16 +66,21 @@ check_config() {
 check_config a
 check_config b
 
-# In (a) NUMA balancing is off: no page may be promoted.  (A check that can
-# fail: it does when (a) runs with NUMA balancing on, e.g. left over from (b).)
-promoted=$(awk -F'\t' '$1 == "a" { m += $11 } END { print m + 0 }' "$res" 2>/dev/null)
-[ "$promoted" = 0 ] && ok "(a) no tiering: 0 pages promoted" ||
-	not_ok "(a) no tiering: $promoted pages promoted (knobs not applied?)"
-# In (b) the kernel promotes: a harness that did not set numa_balancing=2
-# would show none.
-promoted=$(awk -F'\t' '$1 == "b" { m += $11 } END { print m + 0 }' "$res" 2>/dev/null)
-[ "${promoted:-0}" -gt 0 ] && ok "(b) kernel tiering promoted $promoted pages" ||
-	not_ok "(b) kernel tiering promoted no page (numa_balancing=2 not applied?)"
+# The knobs were applied: NUMA hint faults (system-wide /proc/vmstat delta
+# over the phases) happen only with numa_balancing on, so (a) must have none
+# and (b) must have some (in mode 2 every access to a slow-node page after a
+# scan faults).  Promotions are also shown but not asserted: they varied from
+# 97 to 766 pages between short runs.
+vmsum() { # CONFIG COLUMN: sum of COLUMN over the phases of wl.summary.tsv
+	awk -F'\t' -v k="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i; next }
+		c { s += $c } END { if (c) print s + 0; else print "missing" }' "$OUT/$1/wl.summary.tsv" 2>/dev/null
+}
+hf=$(vmsum a numa_hint_faults)
+[ "$hf" = 0 ] && ok "(a) no tiering: 0 NUMA hint faults" ||
+	not_ok "(a) no tiering: ${hf:-no summary} NUMA hint faults (numa_balancing not 0?)"
+hf=$(vmsum b numa_hint_faults)
+[[ $hf =~ ^[0-9]+$ ]] && [ "$hf" -gt 0 ] && ok "(b) kernel tiering: $hf NUMA hint faults, $(vmsum b pgpromote_success) pages promoted" ||
+	not_ok "(b) kernel tiering: ${hf:-no summary} NUMA hint faults (numa_balancing=2 not applied?)"
 
 st=$(awk -F'\t' '$1 == "c" { print $2; exit }' "$res" 2>/dev/null)
 case $st in
