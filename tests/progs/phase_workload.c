@@ -586,6 +586,10 @@ int main(int argc, char **argv)
 	sm.hot_phase = hot_phase;
 	sm.ps = ps;
 	sm.tsv = tsv;
+	/* Moves are counted from here: where the pages are now (kswapd may
+	 * have demoted some since the placement), and the counters now. */
+	if (move_pages(0, npages, addrs, NULL, prev, 0))
+		die("move_pages(query)", strerror(errno));
 	vmstat_read(sm.vm_prev);
 	/* The placement's own migrations (e.g. demotion while the footprint
 	 * was first touched). */
