@@ -9,6 +9,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "help", cmd_help, "show this help" },
+	{ "journal", cmd_journal, "create, dump, verify or recover the move journal" },
+	{ "move", cmd_move, "move pages of a process to a node, journaled" },
 };
 
 static void usage(FILE *f)
