@@ -608,10 +608,18 @@ const struct pj_record *journal_get(const struct journal *j, uint64_t seq)
 	return r->seq == seq ? r : NULL;
 }
 
-/* Would writing slot @seq destroy a BEGIN that recovery still needs? */
-static bool overwrites_open(const struct journal *j, uint64_t seq)
+/*
+ * Appending at @seq with @k batches left open afterwards uses slot @seq now
+ * and, later, one slot per open batch for its resolution.  Refuse if any of
+ * those would overwrite a BEGIN that recovery still needs.
+ */
+static bool overwrites_open(const struct journal *j, uint64_t seq, uint64_t k)
 {
-	return j->nopen && seq >= j->nrecords && j->open[0] <= seq - j->nrecords;
+	uint64_t last = seq + k;
+
+	if (k >= j->nrecords)
+		return true;
+	return j->nopen && last >= j->nrecords && j->open[0] <= last - j->nrecords;
 }
 
 int64_t journal_append(struct journal *j, struct pj_record *r)
@@ -619,6 +627,7 @@ int64_t journal_append(struct journal *j, struct pj_record *r)
 	struct pj_record *slot;
 	struct timespec ts;
 	uint64_t seq = j->next_seq;
+	bool resolves;
 	int err;
 
 	if (j->readonly)
@@ -627,10 +636,13 @@ int64_t journal_append(struct journal *j, struct pj_record *r)
 		return -EUCLEAN;
 	if (r->type < 1 || r->type > PJ_TYPE_MAX)
 		return -EINVAL;
-	/* A BEGIN also needs room for the COMMIT that closes it. */
-	if (overwrites_open(j, seq) || (r->type == PJ_BEGIN && overwrites_open(j, seq + 1)))
+	resolves = r->type == PJ_COMMIT || r->type == PJ_ABORT || r->type == PJ_RECOVERED;
+	/* Every open batch (a new BEGIN too) keeps a slot for its resolution. */
+	if (overwrites_open(j, seq,
+			    resolves ? (j->nopen ? j->nopen - 1 : 0) :
+				       j->nopen + (r->type == PJ_BEGIN)))
 		return -ENOSPC;
-	if (r->type == PJ_COMMIT || r->type == PJ_ABORT || r->type == PJ_RECOVERED) {
+	if (resolves) {
 		err = open_remove(j->open, &j->nopen, r->u.commit.begin_seq);
 		if (err)
 			return -EINVAL;
