@@ -295,7 +295,21 @@ int pj_scan_ring(const struct pj_record *ring, uint64_t n, uint32_t gen, struct 
 	}
 	s->next_seq = s->last_seq + 1;
 	if (max > s->last_seq) {
-		set_corrupt(s, s->next_seq, "record missing or damaged, newer records follow");
+		/* Name the newest hole: walk down from the newest record. */
+		for (seq = max; seq > min; seq--)
+			if (pj_record_classify(&ring[(seq - 1) % n], gen, (seq - 1) % n, n) !=
+				    PJ_SLOT_VALID ||
+			    ring[(seq - 1) % n].seq != seq - 1)
+				break;
+		set_corrupt(s, seq - 1, "record missing or damaged, newer records follow");
+		return 0;
+	}
+	/*
+	 * Records before the log are gone only because the ring wrapped, and
+	 * then the log fills it (less one torn slot at most).
+	 */
+	if (s->first_seq > 1 && s->last_seq - s->first_seq + 2 < n) {
+		set_corrupt(s, s->first_seq - 1, "record missing or damaged, newer records follow");
 		return 0;
 	}
 	/* Only the newest append can be torn: one bad slot, just after the log. */
