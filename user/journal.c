@@ -126,7 +126,9 @@ int pj_header_check(const struct pj_header *h, uint64_t file_size, char *why, si
 	}
 	if (h->record_size != PJ_RECORD_SIZE || h->ring_offset != PJ_HEADER_SIZE ||
 	    h->nrecords < PJ_MIN_RECORDS || h->size > PJ_MAX_SIZE || !h->generation ||
-	    h->ring_offset + h->nrecords * PJ_RECORD_SIZE > h->size) {
+	    h->size < h->ring_offset ||
+	    /* divide, don't multiply: a hostile nrecords must not wrap around */
+	    h->nrecords > (h->size - h->ring_offset) / PJ_RECORD_SIZE) {
 		snprintf(why, whylen, "inconsistent header geometry");
 		return -EPROTO;
 	}
@@ -231,8 +233,11 @@ static int check_payload(const struct pj_record *r, uint64_t first, struct pj_sc
 
 	switch (r->type) {
 	case PJ_BEGIN:
-		if (!b->npages || b->page_shift < 12 || b->page_shift > 30 || !b->tgid ||
-		    b->addr & ((1ULL << b->page_shift) - 1)) {
+		/* Recovery acts on these fields: bound them before it does. */
+		if (!b->npages || b->npages > PJ_MAX_BATCH_PAGES || b->page_shift < 12 ||
+		    b->page_shift > 30 || !b->tgid || b->tgid > INT32_MAX || b->dst_node < 0 ||
+		    b->addr & ((1ULL << b->page_shift) - 1) ||
+		    b->addr + ((uint64_t)b->npages << b->page_shift) < b->addr) {
 			set_corrupt(s, r->seq, "BEGIN with an impossible page range or pid");
 			return 0;
 		}

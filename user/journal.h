@@ -25,6 +25,7 @@
 #define PJ_MIN_RECORDS 16
 #define PJ_DEFAULT_SIZE (1024 * 1024)
 #define PJ_MAX_SIZE (1ULL << 34)
+#define PJ_MAX_BATCH_PAGES 4096 /* pages per BEGIN */
 
 enum pj_type {
 	PJ_BEGIN = 1, /* a batch is about to be moved; nothing moves before this is durable */

@@ -11,7 +11,7 @@
 #include "journal.h"
 #include "proc_ident.h"
 
-#define MOVER_MAX_BATCH 4096
+#define MOVER_MAX_BATCH PJ_MAX_BATCH_PAGES
 /* move_pages(2) leaves status untouched for pages it did not get to. */
 #define MOVER_STATUS_UNSET (-0x7fff)
 

@@ -415,6 +415,14 @@ static void test_bad_headers(void **state)
 	h.csum = pj_crc32c(0, &h, offsetof(struct pj_header, csum));
 	memcpy(img, &h, sizeof(h));
 	assert_int_equal(pj_parse_image(img, len, &h, &s, why, sizeof(why)), -EPROTO);
+
+	/* nrecords * 64 wraps to 1024: found by fuzz_journal (heap overflow). */
+	memcpy(&h, &good, sizeof(h));
+	h.nrecords = (1ULL << 58) + 16;
+	h.csum = pj_crc32c(0, &h, offsetof(struct pj_header, csum));
+	memcpy(img, &h, sizeof(h));
+	assert_int_equal(pj_parse_image(img, len, &h, &s, why, sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "geometry"));
 	free(img);
 }
 
