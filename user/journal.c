@@ -266,7 +266,7 @@ static int check_payload(const struct pj_record *r, uint64_t first, struct pj_sc
 
 int pj_scan_ring(const struct pj_record *ring, uint64_t n, uint32_t gen, struct pj_scan *s)
 {
-	uint64_t i, seq, min = UINT64_MAX, max = 0, torn_slot;
+	uint64_t i, seq, min = UINT64_MAX, max = 0, torn_slot, last;
 	size_t cap = 0;
 	int err;
 
@@ -336,6 +336,14 @@ int pj_scan_ring(const struct pj_record *ring, uint64_t n, uint32_t gen, struct 
 		if (s->corrupt)
 			return 0;
 	}
+	/*
+	 * journal_append keeps a slot free for each open batch's resolution, so
+	 * recovery can always finish.  A log where that does not hold was not
+	 * written by it.
+	 */
+	last = s->next_seq + s->nopen - 1;
+	if (s->nopen && (s->nopen >= n || (last >= n && s->open[0] <= last - n)))
+		set_corrupt(s, s->open[0], "more open batches than the ring has room to resolve");
 	return 0;
 }
 

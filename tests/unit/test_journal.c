@@ -507,6 +507,40 @@ static void test_semantic_corruption(void **state)
 	free(img);
 }
 
+static void test_unresolvable_ring(void **state)
+{
+	struct pj_record *ring;
+	struct pj_scan s;
+	uint8_t *img;
+	size_t len;
+	uint64_t seq;
+
+	/* 12 open BEGINs in 16 slots: 4 free slots cannot take 12 RECOVERED. */
+	img = make_image(16, GEN, &len);
+	ring = ring_of(img);
+	for (seq = 1; seq <= 12; seq++) {
+		ring[seq].seq = seq;
+		ring[seq].gen = GEN;
+		ring[seq].type = PJ_BEGIN;
+		ring[seq].u.begin.tgid = 1;
+		ring[seq].u.begin.npages = 1;
+		ring[seq].u.begin.page_shift = 12;
+		pj_record_seal(&ring[seq]);
+	}
+	scan_image(img, len, &s);
+	assert_true(s.corrupt);
+	assert_int_equal(s.corrupt_rec, 1);
+	assert_non_null(strstr(s.why, "room to resolve"));
+	pj_scan_free(&s);
+	/* 8 open in 16 is what journal_append itself allows: fine. */
+	memset(&ring[9], 0, 4 * sizeof(*ring));
+	scan_image(img, len, &s);
+	assert_false(s.corrupt);
+	assert_int_equal(s.nopen, 8);
+	pj_scan_free(&s);
+	free(img);
+}
+
 /* ------------------------------------------------ files through libpmem2 */
 
 static char dir[] = "/tmp/pautonuma-test-XXXXXX";
@@ -638,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_semantic_corruption),
+		cmocka_unit_test(test_unresolvable_ring),
 		cmocka_unit_test(test_file_create_open),
 		cmocka_unit_test(test_file_hostile),
 	};
