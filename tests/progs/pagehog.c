@@ -6,12 +6,18 @@
  * closes) it checks the pattern and prints the number of corrupt bytes; it
  * exits 0 only if there are none.
  *
- * Usage: pagehog NPAGES [SKIP]     (SKIP 0: touch every page)
+ * Usage: pagehog NPAGES [SKIP [churn]]    (SKIP 0: touch every page)
+ *
+ * With "churn" it keeps rewriting every page with a new generation of the
+ * pattern, checking the previous one first, and prints (flushed) a line per
+ * generation and one for every corruption found, until SIGTERM.  That is the
+ * workload of the VM power-cut tests: its pages are moved under its feet.
  */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,9 +28,31 @@ static void on_term(int sig)
 	stop = 1;
 }
 
-static uint8_t pattern(size_t page, size_t off)
+static uint8_t pattern(size_t page, size_t off, unsigned long gen)
 {
-	return (uint8_t)(page * 131 + off * 7 + 1);
+	return (uint8_t)(page * 131 + off * 7 + gen * 13 + 1);
+}
+
+static int churn(uint8_t *mem, size_t npages, size_t psz)
+{
+	unsigned long gen, total = 0;
+	size_t i, off, bad;
+
+	for (gen = 1; !stop; gen++) {
+		bad = 0;
+		for (i = 0; i < npages; i++)
+			for (off = 0; off < psz; off++) {
+				bad += mem[i * psz + off] != pattern(i, off, gen - 1);
+				mem[i * psz + off] = pattern(i, off, gen);
+			}
+		total += bad;
+		if (bad || gen % 10 == 0) {
+			printf("pagehog: generation %lu: %zu corrupt bytes\n", gen, bad);
+			fflush(stdout);
+		}
+	}
+	printf("pagehog: %lu corrupt bytes\n", total);
+	return total ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -49,10 +77,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < npages; i++)
 		if (!skip || i % skip)
 			for (off = 0; off < psz; off++)
-				mem[i * psz + off] = pattern(i, off);
+				mem[i * psz + off] = pattern(i, off, 0);
 	sigaction(SIGTERM, &sa, NULL);
 	printf("0x%lx %zu\n", (unsigned long)mem, npages);
 	fflush(stdout);
+	if (argc > 3 && !strcmp(argv[3], "churn"))
+		return churn(mem, npages, psz);
 	while (!stop) {
 		char c;
 
@@ -62,7 +92,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < npages; i++)
 		if (!skip || i % skip)
 			for (off = 0; off < psz; off++)
-				bad += mem[i * psz + off] != pattern(i, off);
+				bad += mem[i * psz + off] != pattern(i, off, 0);
 	printf("pagehog: %zu corrupt bytes\n", bad);
 	return bad ? 1 : 0;
 }
