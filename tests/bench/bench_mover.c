@@ -9,6 +9,7 @@
  * walk only), the worst case for the journal's relative cost.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <numa.h>
 #include <numaif.h>
 #include <stdio.h>
@@ -33,6 +34,17 @@ static double now(void)
 static int dst_of(unsigned long round)
 {
 	return numa_max_node() >= 1 ? (int)(round & 1) : 0;
+}
+
+#define SLICES 5
+
+static int raw_move(void **pages, int *nodes, int *status, unsigned int b, int dst)
+{
+	unsigned int k;
+
+	for (k = 0; k < b; k++)
+		nodes[k] = dst;
+	return numa_move_pages(0, b, pages, nodes, status, MPOL_MF_MOVE) < 0 ? -errno : 0;
 }
 
 int main(int argc, char **argv)
@@ -76,47 +88,46 @@ int main(int argc, char **argv)
 	       journal_granularity_name(j->granularity), numa_max_node() + 1, npages, budget);
 	printf("%-6s %14s %14s %8s\n", "batch", "raw pages/s", "journaled/s", "ratio");
 	for (bi = 0; bi < sizeof(batches) / sizeof(batches[0]); bi++) {
-		unsigned int b = batches[bi];
+		unsigned int b = batches[bi], rep;
+		double t_raw = 0, t_jr = 0;
+		unsigned long n_raw = 0, n_jr = 0;
 
-		/* raw move_pages */
-		done = 0;
-		t0 = now();
-		for (round = 0; now() - t0 < budget; round++) {
-			for (i = 0; i + b <= npages; i += b) {
-				int k;
+		/*
+		 * Alternate short raw and journaled slices so that drift of the
+		 * machine (a TCG guest especially) hits both sides alike.
+		 */
+		for (rep = 0; rep < 2 * SLICES; rep++) {
+			bool journaled = rep & 1;
+			double slice = budget / SLICES;
 
-				for (k = 0; k < (int)b; k++)
-					nodes[i + k] = dst_of(round);
-				if (numa_move_pages(0, b, pages + i, nodes + i, status + i,
-						    MPOL_MF_MOVE) < 0) {
-					fprintf(stderr, "bench_mover: move_pages: %s\n", strerror(errno));
-					return 1;
+			done = 0;
+			t0 = now();
+			for (round = rep; now() - t0 < slice; round++) {
+				for (i = 0; i + b <= npages && now() - t0 < slice; i += b) {
+					err = journaled ?
+						      mover_move_batch(&m, &id, (uintptr_t)pages[i],
+								       b, dst_of(round), &res) :
+						      raw_move(pages + i, nodes + i, status + i, b,
+							       dst_of(round));
+					if (err) {
+						fprintf(stderr, "bench_mover: %s move: %s\n",
+							journaled ? "journaled" : "raw",
+							strerror(-err));
+						return 1;
+					}
+					done += b;
 				}
-				done += b;
-				if (now() - t0 >= budget)
-					break;
+			}
+			if (journaled) {
+				t_jr += now() - t0;
+				n_jr += done;
+			} else {
+				t_raw += now() - t0;
+				n_raw += done;
 			}
 		}
-		raw = done / (now() - t0);
-
-		/* journaled: BEGIN + persist, move_pages, COMMIT + persist */
-		done = 0;
-		t0 = now();
-		for (round = 0; now() - t0 < budget; round++) {
-			for (i = 0; i + b <= npages; i += b) {
-				err = mover_move_batch(&m, &id, (uintptr_t)pages[i], b, dst_of(round),
-						       &res);
-				if (err) {
-					fprintf(stderr, "bench_mover: journaled move: %s\n",
-						strerror(-err));
-					return 1;
-				}
-				done += b;
-				if (now() - t0 >= budget)
-					break;
-			}
-		}
-		jr = done / (now() - t0);
+		raw = n_raw / t_raw;
+		jr = n_jr / t_jr;
 		printf("%-6u %14.0f %14.0f %7.2fx\n", b, raw, jr, jr / raw);
 		fflush(stdout);
 	}
