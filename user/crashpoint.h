@@ -3,6 +3,12 @@
  * Test-only crash injection.  PAUTONUMA_TEST_CRASH_AT=STEP[:N] makes the
  * process SIGKILL itself the Nth time (default 1st) it reaches STEP, so the
  * crash tests can stop the mover at an exact point of the protocol.
+ *
+ * Steps, in protocol order: begin-written (BEGIN stored, not yet
+ * persisted), begin-persisted, in-move (half of the batch moved), moved,
+ * commit-written, commit-persisted, abort-persisted; in recovery:
+ * recover-resolved (batch finished, RECOVERED not yet appended),
+ * recovered-written, recover-persisted.
  */
 #ifndef PAUTONUMA_CRASHPOINT_H
 #define PAUTONUMA_CRASHPOINT_H
