@@ -22,7 +22,9 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 cuts=0
 for c in $(seq "$N"); do
-	after=$((20 + RANDOM % 15))
+	# Under TCG on a busy host the guest needs ~30 s to boot into COMMAND's
+	# verify + recover before the storm starts; cut somewhere after that.
+	after=$((45 + RANDOM % 20))
 	fresh=
 	[ "$c" -eq 1 ] && fresh=--fresh
 	tests/vm/run -q --state "$STATE" $fresh --kill-after $after -- tests/vm/journal-storm \
