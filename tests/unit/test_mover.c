@@ -145,6 +145,7 @@ static const struct pj_record *rec_at(uint8_t *img, uint64_t n, uint64_t seq)
 static void test_proc_ident(void **state)
 {
 	struct proc_ident id, again;
+	siginfo_t info;
 	char state_c;
 	pid_t pid;
 	uint64_t st;
@@ -173,7 +174,8 @@ static void test_proc_ident(void **state)
 	assert_true(pid >= 0);
 	if (!pid)
 		_exit(0);
-	usleep(100000);
+	/* Wait for the exit without reaping it: now it is a zombie, for sure. */
+	assert_int_equal(waitid(P_PID, pid, &info, WEXITED | WNOWAIT), 0);
 	assert_int_equal(proc_ident_get(pid, &id), -ESRCH); /* zombie */
 	waitpid(pid, NULL, 0);
 	assert_int_equal(proc_ident_get(pid, &id), -ESRCH);
