@@ -80,7 +80,7 @@ static int settle_range(const struct mover *m, pid_t pid, void **pages, uint32_t
 {
 	uint32_t *idx, i, k;
 	unsigned int attempt;
-	int nodes_arg_dst = dst, ret = 0;
+	int ret;
 
 	idx = calloc(to - from, sizeof(*idx));
 	if (!idx)
@@ -89,7 +89,7 @@ static int settle_range(const struct mover *m, pid_t pid, void **pages, uint32_t
 		status[i] = MOVER_STATUS_UNSET;
 		idx[i - from] = i;
 	}
-	ret = move_subset(m, pid, pages, idx, to - from, nodes_arg_dst, status);
+	ret = move_subset(m, pid, pages, idx, to - from, dst, status);
 	if (ret)
 		goto cleanup;
 	/* -EBUSY is transient (page locked, under writeback, pinned briefly). */
