@@ -22,4 +22,8 @@ struct command {
 	const char *summary;
 };
 
+/* Subcommands (one module each). */
+int cmd_journal(int argc, char **argv);
+int cmd_move(int argc, char **argv);
+
 #endif

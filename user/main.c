@@ -10,10 +10,12 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "help", cmd_help, "show this help" },
-	{ "run", cmd_run, "load the observer and report NUMA hint faults (--observe-only)" },
+	{ "run", cmd_run, "the tiering daemon (or --observe-only: report NUMA hint faults)" },
 	{ "attach", cmd_attach, "add processes to the running observer's filter" },
 	{ "detach", cmd_detach, "remove processes from the running observer's filter" },
 	{ "status", cmd_status, "report from the running observer's maps [--json]" },
+	{ "journal", cmd_journal, "create, dump, verify or recover the move journal" },
+	{ "move", cmd_move, "move pages of a process to a node, journaled" },
 };
 
 static void usage(FILE *f)

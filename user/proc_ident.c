@@ -86,3 +86,14 @@ int proc_ident_get(pid_t pid, struct proc_ident *out)
 	out->start_time = start;
 	return 0;
 }
+
+int proc_ident_same(const struct proc_ident *id)
+{
+	struct proc_ident now;
+	int err;
+
+	err = proc_ident_get(id->tgid, &now);
+	if (err)
+		return err;
+	return now.start_time == id->start_time ? 0 : -ESRCH;
+}

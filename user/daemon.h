@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The tiering daemon's cycle: read the heat map, plan with the policy, move
+ * through the journal. cmd_run owns the observer and the kernel settings;
+ * this module owns the journal, the policy state and the topology.
+ */
+#ifndef PAUTONUMA_DAEMON_H
+#define PAUTONUMA_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bpf_loader.h"
+#include "policy.h"
+
+struct daemon_opts {
+	const char *journal_path; /* required unless dry_run */
+	const char *tiers; /* operator's tier override ("fast=0,slow=1"), or NULL */
+	bool dry_run; /* plan and print, move nothing, no journal */
+	struct policy_config policy;
+};
+
+/* Totals since daemon_create(), for the summary and the tests. */
+struct daemon_totals {
+	uint64_t cycles;
+	uint64_t promoted; /* pages found on their destination after a move */
+	uint64_t demoted;
+	uint64_t failed; /* pages not moved (busy, gone, no memory ...) */
+	uint64_t batches; /* move_pages calls, each journaled */
+	uint64_t pingpong;
+	uint64_t gone; /* batches skipped: the process exited or was recycled */
+};
+
+struct daemon;
+
+/*
+ * Read the topology, open and recover the journal, create the policy.
+ * Returns 0, or -errno with a one-line reason in @why; -ENODEV when the
+ * machine has no slow tier to manage.
+ */
+int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, char *why,
+		  size_t why_len);
+/* One interval. Prints one summary line (and the plan with --dry-run) to @out. */
+int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out);
+const struct daemon_totals *daemon_totals(const struct daemon *d);
+void daemon_destroy(struct daemon *d);
+
+#endif

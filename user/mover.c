@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The journaled mover: BEGIN -> persist -> move_pages -> COMMIT -> persist. */
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crashpoint.h"
+#include "mover.h"
+
+void mover_init(struct mover *m, struct journal *j)
+{
+	memset(m, 0, sizeof(*m));
+	m->j = j;
+	m->move = numa_move_pages;
+	m->busy_retries = 3;
+	m->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+}
+
+void mover_count(const int *status, uint32_t n, int dst, struct pj_counts *c)
+{
+	uint32_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < n; i++) {
+		if (status[i] >= 0 && status[i] == dst)
+			c->at_dst++;
+		else if (status[i] >= 0)
+			c->elsewhere++;
+		else if (status[i] == -ENOENT)
+			c->enoent++;
+		else if (status[i] == -EFAULT)
+			c->efault++;
+		else if (status[i] == -EBUSY)
+			c->ebusy++;
+		else
+			c->other++; /* -ENOMEM, -EACCES, ..., or never reported */
+	}
+}
+
+/* One move_pages call over the subset @idx of @pages; status lands in place. */
+static int move_subset(const struct mover *m, pid_t pid, void **pages, const uint32_t *idx,
+		       uint32_t k, int dst, int *status)
+{
+	void **sub_pages;
+	int *sub_nodes = NULL, *sub_status;
+	uint32_t i;
+	int ret;
+
+	sub_pages = calloc(k, sizeof(*sub_pages));
+	sub_status = calloc(k, sizeof(*sub_status));
+	if (dst >= 0)
+		sub_nodes = calloc(k, sizeof(*sub_nodes));
+	if (!sub_pages || !sub_status || (dst >= 0 && !sub_nodes)) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < k; i++) {
+		sub_pages[i] = pages[idx[i]];
+		sub_status[i] = MOVER_STATUS_UNSET;
+		if (sub_nodes)
+			sub_nodes[i] = dst;
+	}
+	ret = m->move(pid, k, sub_pages, sub_nodes, sub_status, MPOL_MF_MOVE);
+	ret = ret < 0 ? -errno : 0;
+	for (i = 0; i < k; i++)
+		if (sub_status[i] != MOVER_STATUS_UNSET)
+			status[idx[i]] = sub_status[i];
+cleanup:
+	free(sub_nodes);
+	free(sub_status);
+	free(sub_pages);
+	return ret;
+}
+
+static int settle_range(const struct mover *m, pid_t pid, void **pages, uint32_t from, uint32_t to,
+			int dst, int *status)
+{
+	uint32_t *idx, i, k;
+	unsigned int attempt;
+	int ret;
+
+	idx = calloc(to - from, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (i = from; i < to; i++) {
+		status[i] = MOVER_STATUS_UNSET;
+		idx[i - from] = i;
+	}
+	ret = move_subset(m, pid, pages, idx, to - from, dst, status);
+	if (ret)
+		goto cleanup;
+	/* -EBUSY is transient (page locked, under writeback, pinned briefly). */
+	for (attempt = 0; dst >= 0 && attempt < m->busy_retries; attempt++) {
+		for (k = 0, i = from; i < to; i++)
+			if (status[i] == -EBUSY || status[i] == -EAGAIN)
+				idx[k++] = i;
+		if (!k)
+			break;
+		usleep(1000u << attempt);
+		ret = move_subset(m, pid, pages, idx, k, dst, status);
+		if (ret)
+			goto cleanup;
+	}
+	/*
+	 * A positive return means some pages were not migrated and their status
+	 * may not be filled in: ask where they are now (nodes = NULL).
+	 */
+	for (k = 0, i = from; i < to; i++)
+		if (status[i] == MOVER_STATUS_UNSET)
+			idx[k++] = i;
+	if (k)
+		ret = move_subset(m, pid, pages, idx, k, -1, status);
+cleanup:
+	free(idx);
+	return ret;
+}
+
+int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int dst, int *status)
+{
+	uint32_t half = n / 2;
+	int ret;
+
+	/* The crash tests need a kill with part of the batch moved. */
+	if (dst >= 0 && half && crash_point_armed("in-move")) {
+		ret = settle_range(m, pid, pages, 0, half, dst, status);
+		if (ret)
+			return ret;
+		crash_point("in-move");
+		return settle_range(m, pid, pages, half, n, dst, status);
+	}
+	return settle_range(m, pid, pages, 0, n, dst, status);
+}
+
+int mover_move_batch(struct mover *m, const struct proc_ident *id, uint64_t addr, uint32_t npages,
+		     int dst, struct batch_result *res)
+{
+	struct pj_record rec;
+	int *status = NULL;
+	void **pages = NULL;
+	int64_t seq;
+	uint32_t i;
+	int err, qerr;
+
+	memset(res, 0, sizeof(*res));
+	if (!npages || npages > MOVER_MAX_BATCH || dst < 0 || addr & ((1ULL << m->page_shift) - 1))
+		return -EINVAL;
+	pages = calloc(npages, sizeof(*pages));
+	status = calloc(npages, sizeof(*status));
+	if (!pages || !status) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < npages; i++)
+		pages[i] = (void *)(uintptr_t)(addr + ((uint64_t)i << m->page_shift));
+
+	/* A PID that now names another process is never touched. */
+	err = proc_ident_same(id);
+	if (err)
+		goto cleanup;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = PJ_BEGIN;
+	rec.u.begin.tgid = id->tgid;
+	rec.u.begin.dst_node = dst;
+	rec.u.begin.start_time = id->start_time;
+	rec.u.begin.addr = addr;
+	rec.u.begin.npages = npages;
+	rec.u.begin.page_shift = m->page_shift;
+	seq = journal_append(m->j, &rec);
+	if (seq < 0) {
+		err = seq;
+		goto cleanup;
+	}
+	res->begin_seq = seq;
+	/* Nothing moves before its BEGIN is durable: journal_append persisted it. */
+	crash_point("begin-persisted");
+
+	err = mover_settle(m, id->tgid, pages, npages, dst, status);
+	crash_point("moved");
+
+	memset(&rec, 0, sizeof(rec));
+	rec.u.commit.begin_seq = res->begin_seq;
+	if (err) {
+		/*
+		 * Whole-call failure (ESRCH, ENODEV, EPERM, EACCES, a zombie's
+		 * EINVAL): record where the pages are if we can still ask.
+		 */
+		res->err = -err;
+		qerr = mover_settle(m, id->tgid, pages, npages, -1, status);
+		if (qerr)
+			for (i = 0; i < npages; i++)
+				status[i] = MOVER_STATUS_UNSET;
+		rec.type = PJ_ABORT;
+		rec.err = -err;
+	} else {
+		rec.type = PJ_COMMIT;
+	}
+	mover_count(status, npages, dst, &rec.u.commit.c);
+	res->c = rec.u.commit.c;
+	seq = journal_append(m->j, &rec);
+	if (seq < 0) {
+		err = seq;
+		goto cleanup;
+	}
+	crash_point(rec.type == PJ_COMMIT ? "commit-persisted" : "abort-persisted");
+cleanup:
+	free(status);
+	free(pages);
+	return err;
+}

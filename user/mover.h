@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The journaled mover: BEGIN (persisted) -> move_pages -> COMMIT (persisted)
+ * for one batch of contiguous pages of one process.
+ */
+#ifndef PAUTONUMA_MOVER_H
+#define PAUTONUMA_MOVER_H
+
+#include <stdint.h>
+
+#include "journal.h"
+#include "proc_ident.h"
+
+#define MOVER_MAX_BATCH PJ_MAX_BATCH_PAGES
+/* move_pages(2) leaves status untouched for pages it did not get to. */
+#define MOVER_STATUS_UNSET (-0x7fff)
+
+/* numa_move_pages(3), or a test double with the same contract. */
+typedef int (*mover_move_fn)(int pid, unsigned long count, void **pages, const int *nodes,
+			     int *status, int flags);
+
+struct mover {
+	struct journal *j;
+	mover_move_fn move;
+	unsigned int busy_retries; /* extra attempts for pages that were -EBUSY */
+	unsigned int page_shift;
+};
+
+struct batch_result {
+	uint64_t begin_seq;
+	struct pj_counts c;
+	int err; /* positive errno when move_pages failed as a whole */
+};
+
+void mover_init(struct mover *m, struct journal *j);
+
+/*
+ * Move @npages pages from @addr of process @id to node @dst, journaled.
+ * Returns 0 when move_pages ran (per-page outcomes in @res->c), -ESRCH when
+ * the process is gone or its PID now belongs to another process (nothing
+ * journaled, nothing touched), -errno of move_pages when it failed as a
+ * whole (BEGIN + ABORT journaled), or a journal error (nothing moved).
+ */
+int mover_move_batch(struct mover *m, const struct proc_ident *id, uint64_t addr, uint32_t npages,
+		     int dst, struct batch_result *res);
+
+/*
+ * Move (or with @dst < 0 only query) pages, pre-filling status with
+ * MOVER_STATUS_UNSET, retrying -EBUSY pages and re-querying the pages
+ * move_pages did not report.  Returns 0 or -errno of the whole call.
+ */
+int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int dst, int *status);
+
+void mover_count(const int *status, uint32_t n, int dst, struct pj_counts *c);
+
+#endif
