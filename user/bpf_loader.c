@@ -557,8 +557,8 @@ static int heat_iterate(int fd, struct heat_key *keys, struct heat_val *vals, si
 	return cnt == cap || err == -ENOENT ? 0 : err;
 }
 
-int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
-		       struct heat_val **vals, size_t *n)
+static int heat_read(const struct observer_maps *m, bool consume, struct heat_key **keys,
+		     struct heat_val **vals, size_t *n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct bpf_map_info info = {};
@@ -582,11 +582,14 @@ int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
 	}
 	while (cnt < cap) {
 		count = cap - cnt;
-		err = bpf_map_lookup_batch(m->page_heat, first ? NULL : &batch, &batch, k + cnt,
-					   v + cnt, &count, &opts);
+		err = (consume ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
+			m->page_heat, first ? NULL : &batch, &batch, k + cnt, v + cnt, &count,
+			&opts);
 		if (err && err != -ENOENT) {
 			if (first && (err == -EINVAL || err == -EOPNOTSUPP)) {
 				err = heat_iterate(m->page_heat, k, v, cap, &cnt);
+				for (size_t i = 0; consume && !err && i < cnt; i++)
+					bpf_map_delete_elem(m->page_heat, &k[i]);
 				break;
 			}
 			/* Entries added while reading overflowed the buffer: keep what we have. */
@@ -613,6 +616,18 @@ cleanup:
 	free(v);
 	free(k);
 	return err;
+}
+
+int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
+		       struct heat_val **vals, size_t *n)
+{
+	return heat_read(m, false, keys, vals, n);
+}
+
+int observer_heat_consume(const struct observer_maps *m, struct heat_key **keys,
+			  struct heat_val **vals, size_t *n)
+{
+	return heat_read(m, true, keys, vals, n);
 }
 
 void observer_reason_names(char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN])

@@ -89,6 +89,13 @@ int observer_write_run_info(const struct observer_maps *m, const struct run_info
 int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
 		       struct heat_val **vals, size_t *n);
 
+/*
+ * The same, deleting what was read (lookup_and_delete_batch): the daemon
+ * takes each interval's faults, so page_heat then holds only the faults
+ * since its last cycle.
+ */
+int observer_heat_consume(const struct observer_maps *m, struct heat_key **keys,
+			  struct heat_val **vals, size_t *n);
 /* Names of the kernel's migrate_reason values, from its BTF; unknown ones "reasonN". */
 void observer_reason_names(char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN]);
 

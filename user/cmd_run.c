@@ -17,6 +17,7 @@
 #include "bpf_loader.h"
 #include "cli.h"
 #include "cmds.h"
+#include "daemon.h"
 #include "heat_reader.h"
 #include "proc_ident.h"
 #include "report.h"
@@ -25,6 +26,7 @@
 #define RUN_DIR "/run/pautonuma"
 #define LOCK_FILE RUN_DIR "/observer.lock"
 #define MAX_PIDS 64
+#define DAEMON_DEFAULT_JOURNAL "/var/lib/pautonuma/journal"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -36,19 +38,31 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: pautonuma run --observe-only [--pid PID]... [--all] [--interval S]\n"
-		"                     [--duration S] [--numa-balancing MODE] [--scan-period-ms MS]\n"
-		"                     [--promote-rate-limit MBPS] [--heat-entries N] [--verbose]\n"
+		"Usage: pautonuma run [--pid PID]... [--all] [--journal PATH | --dry-run]\n"
+		"                     [--tiers fast=N,..,slow=N,..] [--set KEY=VALUE]...\n"
+		"       pautonuma run --observe-only [--pid PID]... [--all]\n"
+		"  common: [--interval S] [--duration S] [--numa-balancing MODE]\n"
+		"          [--scan-period-ms MS] [--promote-rate-limit MBPS] [--heat-entries N]\n"
+		"          [--verbose]\n"
 		"Record NUMA hint faults per page of the given processes (or --all) and\n"
-		"kernel migrations; print a summary every interval (default 5 s) until\n"
-		"--duration, SIGINT or SIGTERM. Maps are pinned under %s.\n"
+		"kernel migrations, and every interval (default 5 s; 1 s as a daemon) plan\n"
+		"promotions of hot slow-tier pages and demotions of cold fast-tier pages and\n"
+		"move them with move_pages(2), each batch journaled in PATH (default\n"
+		"$PAUTONUMA_JOURNAL or %s; create it with 'pautonuma journal init').\n"
+		"Runs until --duration, SIGINT or SIGTERM. Maps are pinned under %s.\n"
+		"  --observe-only             record and report only; move nothing\n"
+		"  --dry-run                  print each interval's plan; move nothing\n"
+		"  --tiers SPEC               which nodes are fast and slow (default: the\n"
+		"                             kernel's memory tiers, else CPU-less = slow)\n"
+		"  --set KEY=VALUE            a policy setting (see 'pautonuma run --settings')\n"
+		"  --settings                 print the policy settings and their defaults\n"
 		"  --numa-balancing MODE      kernel.numa_balancing while running (default:\n"
 		"                             3 with a CPU-less node, else 1)\n"
 		"  --promote-rate-limit MBPS  kernel.numa_balancing_promote_rate_limit_MBps\n"
 		"                             while running (0 stops the kernel's promotions)\n"
 		"  --scan-period-ms MS        NUMA scan delay and period (min and max) while\n"
 		"                             running, in debugfs sched/numa_balancing/\n",
-		OBSERVER_PIN_DIR);
+		DAEMON_DEFAULT_JOURNAL, OBSERVER_PIN_DIR);
 }
 
 static double now_s(void)
@@ -198,6 +212,11 @@ int cmd_run(int argc, char **argv)
 		{ "heat-entries", required_argument, NULL, 'e' },
 		{ "scan-period-ms", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "journal", required_argument, NULL, 'j' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "tiers", required_argument, NULL, 't' },
+		{ "set", required_argument, NULL, 'S' },
+		{ "settings", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -206,7 +225,9 @@ int cmd_run(int argc, char **argv)
 	struct report_prev prev = {};
 	struct sysctl_state ss = {};
 	struct observer *ob = NULL;
-	double interval = 5, duration = 0, t0, next;
+	double interval = 0, duration = 0, t0, next;
+	struct daemon_opts dopts = { .journal_path = getenv("PAUTONUMA_JOURNAL") };
+	struct daemon *dmn = NULL;
 	long mode = -1, rate = -1, scan = -1, v;
 	int npids = 0, lock_fd = -1, ret = EXIT_FAIL, err, c, i, idx = 0;
 	bool observe_only = false, mounted;
@@ -214,6 +235,7 @@ int cmd_run(int argc, char **argv)
 	char why[512], *end;
 	pid_t holder = 0;
 
+	policy_config_default(&dopts.policy);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
 		switch (c) {
@@ -226,6 +248,38 @@ int cmd_run(int argc, char **argv)
 		case 'v':
 			opts.verbose = true;
 			break;
+		case 'j':
+			dopts.journal_path = optarg;
+			break;
+		case 'n':
+			dopts.dry_run = true;
+			break;
+		case 't':
+			dopts.tiers = optarg;
+			break;
+		case 'S': {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq) {
+				fprintf(stderr, "pautonuma: run: --set wants KEY=VALUE, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			*eq = '\0';
+			err = policy_config_set(&dopts.policy, optarg, eq + 1);
+			if (err) {
+				fprintf(stderr,
+					"pautonuma: run: --set %s=%s: %s (see 'pautonuma run --settings')\n",
+					optarg, eq + 1,
+					err == -ENOENT ? "no such setting" : "invalid value");
+				return EXIT_USAGE;
+			}
+			*eq = '=';
+			break;
+		}
+		case 'P':
+			policy_config_print(stdout, &dopts.policy);
+			return EXIT_OK;
 		case 'i':
 		case 'd':
 			if (parse_seconds(optarg, c == 'i' ? &interval : &duration)) {
@@ -275,11 +329,15 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pautonuma: run: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!observe_only) {
-		fprintf(stderr,
-			"pautonuma: run: --observe-only is required (this build only observes)\n");
+	if (observe_only && (dopts.dry_run || dopts.tiers)) {
+		fprintf(stderr, "pautonuma: run: --observe-only moves nothing: no --dry-run or --tiers\n");
 		return EXIT_USAGE;
 	}
+	if (!dopts.journal_path || !*dopts.journal_path)
+		dopts.journal_path = DAEMON_DEFAULT_JOURNAL;
+	if (!interval)
+		interval = observe_only ? 5 : 1;
+	dopts.policy.interval_ms = (uint32_t)(interval * 1000);
 	if (opts.observe_all && npids) {
 		fprintf(stderr, "pautonuma: run: --all and --pid exclude each other\n");
 		return EXIT_USAGE;
@@ -346,12 +404,26 @@ int cmd_run(int argc, char **argv)
 	if (set_sysctl(&ss, "/proc/sys/kernel/numa_balancing", "kernel.numa_balancing",
 		       mode >= 0 ? mode : default_balancing_mode()))
 		goto cleanup;
+	/* As a daemon, pautonuma is the promoter: the kernel's own promotions stop. */
+	if (rate < 0 && !observe_only)
+		rate = 0;
 	if (rate >= 0 && set_sysctl(&ss, "/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps",
 				    "kernel.numa_balancing_promote_rate_limit_MBps", rate))
 		goto cleanup;
 
 	if (scan >= 0 && set_scan_period(&ss, scan))
 		goto cleanup;
+
+	if (!observe_only) {
+		err = daemon_create(&dopts, &dmn, stdout, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "pautonuma: run: %s\n", why);
+			ret = err == -ENODEV || err == -EBUSY ? EXIT_ENV : EXIT_FAIL;
+			if (err == -EBUSY)
+				ret = EXIT_BUSY;
+			goto cleanup;
+		}
+	}
 
 	ret = EXIT_FAIL;
 	for (i = 0; i < npids; i++) {
@@ -405,6 +477,14 @@ int cmd_run(int argc, char **argv)
 					strerror(-err));
 				goto cleanup;
 			}
+			/* After the report: the cycle consumes the interval's heat. */
+			if (dmn) {
+				err = daemon_cycle(dmn, observer_maps(ob), stdout);
+				if (err) {
+					fprintf(stderr, "pautonuma: run: cycle: %s\n", strerror(-err));
+					goto cleanup;
+				}
+			}
 			fflush(stdout);
 			next += interval * fmax(1, floor((t - next) / interval) + 1);
 		}
@@ -415,6 +495,16 @@ int cmd_run(int argc, char **argv)
 		printf("pautonuma: %s received, stopping\n", strsignal(stop_signal));
 	ret = EXIT_OK;
 cleanup:
+	if (dmn) {
+		const struct daemon_totals *dt = daemon_totals(dmn);
+
+		printf("pautonuma: %llu cycles: %llu pages promoted, %llu demoted, %llu not moved, "
+		       "%llu journaled batches, %llu ping-pong\n",
+		       (unsigned long long)dt->cycles, (unsigned long long)dt->promoted,
+		       (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
+		       (unsigned long long)dt->batches, (unsigned long long)dt->pingpong);
+		daemon_destroy(dmn);
+	}
 	if (sysctl_state_restore(&ss, stdout))
 		ret = EXIT_FAIL;
 	if (ob) {

@@ -41,7 +41,7 @@ static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, siz
 	int err;
 
 	for (i = 0; i < c->n; i++)
-		if (c->ids[i].tgid == tgid)
+		if ((uint32_t)c->ids[i].tgid == tgid)
 			goto found;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
