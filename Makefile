@@ -65,7 +65,8 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: all deps check demo vmlinux fuzz bench format clean tests help
 # Keep the BPF objects and skeletons: user objects depend on them through .d files.
-.SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
+# Keep intermediates (skeletons, sanitizer and fuzz objects): no rebuilds every time.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(O)/pautonuma

@@ -40,7 +40,7 @@ static bool verbose;
 
 /* libbpf hands us its own format strings: tell the compiler so. */
 __attribute__((format(printf, 2, 0))) static int print_fn(enum libbpf_print_level level,
-							   const char *fmt, va_list args)
+							  const char *fmt, va_list args)
 {
 	if (!verbose)
 		return 0;
@@ -582,9 +582,9 @@ static int heat_read(const struct observer_maps *m, bool consume, struct heat_ke
 	}
 	while (cnt < cap) {
 		count = cap - cnt;
-		err = (consume ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
-			m->page_heat, first ? NULL : &batch, &batch, k + cnt, v + cnt, &count,
-			&opts);
+		err = (consume ? bpf_map_lookup_and_delete_batch :
+				 bpf_map_lookup_batch)(m->page_heat, first ? NULL : &batch, &batch,
+						       k + cnt, v + cnt, &count, &opts);
 		if (err && err != -ENOENT) {
 			if (first && (err == -EINVAL || err == -EOPNOTSUPP)) {
 				err = heat_iterate(m->page_heat, k, v, cap, &cnt);

@@ -330,7 +330,8 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (observe_only && (dopts.dry_run || dopts.tiers)) {
-		fprintf(stderr, "pautonuma: run: --observe-only moves nothing: no --dry-run or --tiers\n");
+		fprintf(stderr,
+			"pautonuma: run: --observe-only moves nothing: no --dry-run or --tiers\n");
 		return EXIT_USAGE;
 	}
 	if (!dopts.journal_path || !*dopts.journal_path)
@@ -374,6 +375,16 @@ int cmd_run(int argc, char **argv)
 				strerror(-lock_fd));
 		return lock_fd == -EBUSY ? EXIT_BUSY : EXIT_ENV;
 	}
+	/* Tiers, journal and recovery before the kernel is touched. */
+	if (!observe_only) {
+		err = daemon_create(&dopts, &dmn, stdout, why, sizeof(why));
+		if (err) {
+			if (why[0])
+				fprintf(stderr, "pautonuma: run: %s\n", why);
+			ret = err == -EBUSY ? EXIT_BUSY : err == -ENOMEM ? EXIT_FAIL : EXIT_ENV;
+			goto cleanup;
+		}
+	}
 	err = observer_bpffs_ensure(&mounted);
 	if (err) {
 		fprintf(stderr,
@@ -413,17 +424,6 @@ int cmd_run(int argc, char **argv)
 
 	if (scan >= 0 && set_scan_period(&ss, scan))
 		goto cleanup;
-
-	if (!observe_only) {
-		err = daemon_create(&dopts, &dmn, stdout, why, sizeof(why));
-		if (err) {
-			fprintf(stderr, "pautonuma: run: %s\n", why);
-			ret = err == -ENODEV || err == -EBUSY ? EXIT_ENV : EXIT_FAIL;
-			if (err == -EBUSY)
-				ret = EXIT_BUSY;
-			goto cleanup;
-		}
-	}
 
 	ret = EXIT_FAIL;
 	for (i = 0; i < npids; i++) {
@@ -481,7 +481,8 @@ int cmd_run(int argc, char **argv)
 			if (dmn) {
 				err = daemon_cycle(dmn, observer_maps(ob), stdout);
 				if (err) {
-					fprintf(stderr, "pautonuma: run: cycle: %s\n", strerror(-err));
+					fprintf(stderr, "pautonuma: run: cycle: %s\n",
+						strerror(-err));
 					goto cleanup;
 				}
 			}

@@ -84,8 +84,8 @@ static int topo_to_policy(struct daemon *d, struct policy_topology *pt)
 		return err;
 	for (i = 0; i < d->topo.nr; i++) {
 		d->pnodes[i].node = d->topo.nodes[i].id;
-		d->pnodes[i].tier = d->topo.nodes[i].tier == TOPO_FAST ? POLICY_TIER_FAST :
-									  POLICY_TIER_SLOW;
+		d->pnodes[i].tier =
+			d->topo.nodes[i].tier == TOPO_FAST ? POLICY_TIER_FAST : POLICY_TIER_SLOW;
 		d->pnodes[i].capacity_pages = d->topo.nodes[i].total_kb / kb_per_page;
 		d->pnodes[i].free_pages = d->topo.nodes[i].free_kb / kb_per_page;
 	}
@@ -126,6 +126,11 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 		err = -ENODEV;
 		goto fail;
 	}
+	if (!topology_count(&d->topo, TOPO_FAST)) {
+		snprintf(why, why_len, "no fast memory tier: promotions would have nowhere to go");
+		err = -ENODEV;
+		goto fail;
+	}
 	fprintf(log, "pautonuma: tiers (%s):", topology_source_name(d->topo.source));
 	for (i = 0; i < d->topo.nr; i++)
 		fprintf(log, " node%d=%s/%llu MiB", d->topo.nodes[i].id,
@@ -136,8 +141,7 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 	if (!o->dry_run) {
 		err = journal_open(&d->j, o->journal_path, PJ_OPEN_RDWR);
 		if (err) {
-			snprintf(why, why_len, "journal %s: %s", o->journal_path,
-				 err == -EBUSY ? "in use by another process" : strerror(-err));
+			why[0] = '\0'; /* journal_open said why */
 			goto fail;
 		}
 		mover_init(&d->m, d->j);
@@ -148,7 +152,8 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 				 strerror(-err));
 			goto fail;
 		}
-		fprintf(log, "pautonuma: journal %s: %zu open batches at start, %zu rolled forward, %zu abandoned\n",
+		fprintf(log,
+			"pautonuma: journal %s: %zu open batches at start, %zu rolled forward, %zu abandoned\n",
 			o->journal_path, st.open, st.rolled_forward, st.abandoned);
 	}
 	err = policy_create(&o->policy, &d->pol);
@@ -235,8 +240,8 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 			.start_time = id.start_time,
 			.addr = keys[i].addr,
 			/* consumed each cycle: the map holds this interval's faults */
-			.faults_delta = vals[i].faults > UINT32_MAX ? UINT32_MAX :
-								    (uint32_t)vals[i].faults,
+			.faults_delta =
+				vals[i].faults > UINT32_MAX ? UINT32_MAX : (uint32_t)vals[i].faults,
 		};
 	}
 	err = topo_to_policy(d, &pt);

@@ -99,7 +99,10 @@ expect_fail "not root: refused" 3 "root" setpriv --reuid=nobody --regid=nogroup 
 expect_fail "interval 0: refused" 2 "invalid interval" "$PAUTONUMA" run --observe-only --interval 0
 expect_fail "interval abc: refused" 2 "invalid interval" "$PAUTONUMA" run --observe-only --interval abc
 expect_fail "duration -1: refused" 2 "invalid duration" "$PAUTONUMA" run --observe-only --duration -1
-expect_fail "run without --observe-only: refused" 2 "observe-only" "$PAUTONUMA" run
+expect_fail "daemon on a host without a slow tier: refused" 3 "no slow memory tier" "$PAUTONUMA" run --dry-run
+expect_fail "daemon with a bad --tiers: refused" 3 "node 7" "$PAUTONUMA" run --dry-run --tiers slow=7
+expect_fail "daemon with an unknown --set: refused" 2 "no such setting" "$PAUTONUMA" run --set bogus=1
+expect_fail "--observe-only with --dry-run: refused" 2 "moves nothing" "$PAUTONUMA" run --observe-only --dry-run
 nopid=4194000
 while [ -e /proc/$nopid ]; do nopid=$((nopid + 1)); done
 expect_fail "run --pid of no process: refused" 1 "no such process" "$PAUTONUMA" run --observe-only --pid $nopid
