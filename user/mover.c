@@ -5,6 +5,7 @@
 #include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "crashpoint.h"
@@ -15,6 +16,7 @@ void mover_init(struct mover *m, struct journal *j)
 	memset(m, 0, sizeof(*m));
 	m->j = j;
 	m->move = numa_move_pages;
+	m->touch = mover_touch_page;
 	m->busy_retries = 3;
 	m->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 }
@@ -104,6 +106,19 @@ static int settle_range(const struct mover *m, pid_t pid, void **pages, uint32_t
 		if (ret)
 			goto cleanup;
 	}
+	/* Absent may mean PROT_NONE under NUMA hinting: fault them in, ask once more. */
+	if (m->touch) {
+		for (k = 0, i = from; i < to; i++)
+			if (status[i] == -ENOENT) {
+				m->touch(pid, pages[i]);
+				idx[k++] = i;
+			}
+		if (k) {
+			ret = move_subset(m, pid, pages, idx, k, dst, status);
+			if (ret)
+				goto cleanup;
+		}
+	}
 	/*
 	 * A positive return means some pages were not migrated and their status
 	 * may not be filled in: ask where they are now (nodes = NULL).
@@ -116,6 +131,16 @@ static int settle_range(const struct mover *m, pid_t pid, void **pages, uint32_t
 cleanup:
 	free(idx);
 	return ret;
+}
+
+void mover_touch_page(int pid, void *addr)
+{
+	char byte;
+	struct iovec local = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec remote = { .iov_base = addr, .iov_len = 1 };
+
+	/* Failure (unmapped, gone) leaves the page as move_pages saw it. */
+	(void)process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }
 
 int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int dst, int *status)

@@ -19,9 +19,13 @@
 typedef int (*mover_move_fn)(int pid, unsigned long count, void **pages, const int *nodes,
 			     int *status, int flags);
 
+/* Make the page at @addr of @pid present again (see mover_touch_page). */
+typedef void (*mover_touch_fn)(int pid, void *addr);
+
 struct mover {
 	struct journal *j;
 	mover_move_fn move;
+	mover_touch_fn touch; /* NULL: pages reported absent are not retried */
 	unsigned int busy_retries; /* extra attempts for pages that were -EBUSY */
 	unsigned int page_shift;
 };
@@ -51,6 +55,14 @@ int mover_move_batch(struct mover *m, const struct proc_ident *id, uint64_t addr
  */
 int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int dst, int *status);
 
+/*
+ * Read one byte of @pid's page at @addr through its page tables
+ * (process_vm_readv). A page the NUMA scanner left PROT_NONE looks absent
+ * to move_pages(2) on kernels where follow_page() honours NUMA hinting
+ * (seen on Debian's 6.1.192: -ENOENT for live pages); the read runs the
+ * hint fault, which restores the PTE.
+ */
+void mover_touch_page(int pid, void *addr);
 void mover_count(const int *status, uint32_t n, int dst, struct pj_counts *c);
 
 #endif

@@ -1,43 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pagewhere PID ADDR NPAGES: where are these pages of PID? Asks the kernel
- * with move_pages(2), nodes == NULL (no side effect), and prints
- * "node0 N node1 M ... absent K".
+ * pagewhere PID ADDR NPAGES: where are these pages of PID? Reads
+ * /proc/PID/pagemap (see page_node.h: move_pages(2) would miss pages the
+ * NUMA scanner left PROT_NONE) and prints "node0 N node1 M ... absent K".
  */
-#include <errno.h>
-#include <numa.h>
-#include <numaif.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include "page_node.h"
 
 int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE), n, i, absent = 0, count[64] = { 0 };
-	unsigned long base;
-	void **pages;
-	int *status, pid;
+	struct page_node m;
+	uint64_t base;
+	int *nodes;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: pagewhere PID ADDR NPAGES\n");
 		return 2;
 	}
-	pid = atoi(argv[1]);
-	base = strtoul(argv[2], NULL, 0);
+	base = strtoull(argv[2], NULL, 0);
 	n = atol(argv[3]);
-	pages = calloc(n, sizeof(*pages));
-	status = calloc(n, sizeof(*status));
-	if (!pages || !status || n <= 0)
+	nodes = calloc(n > 0 ? n : 1, sizeof(*nodes));
+	if (!nodes || n <= 0 || page_node_open(&m, atoi(argv[1])))
 		return 1;
-	for (i = 0; i < n; i++)
-		pages[i] = (void *)(base + i * psz);
-	if (numa_move_pages(pid, n, pages, NULL, status, 0) < 0) {
-		perror("pagewhere: move_pages");
+	if (page_node_query(&m, base, n, psz, nodes)) {
+		perror("pagewhere: pagemap");
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		if (status[i] >= 0 && status[i] < 64)
-			count[status[i]]++;
+		if (nodes[i] >= 0 && nodes[i] < 64)
+			count[nodes[i]]++;
 		else
 			absent++;
 	}
@@ -45,5 +36,7 @@ int main(int argc, char **argv)
 		if (count[i])
 			printf("node%ld %ld ", i, count[i]);
 	printf("absent %ld\n", absent);
+	page_node_close(&m);
+	free(nodes);
 	return 0;
 }

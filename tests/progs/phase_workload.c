@@ -13,8 +13,8 @@
  *
  * Every SAMPLE_MS a sampler (a child process, so that the NUMA balancing
  * work and faults charged to the workload's threads cannot stall it) asks
- * the kernel where each page is (move_pages(2) on the workload's pid with
- * nodes == NULL: exact, no side effect), reads the per-page access counters
+ * the kernel where each page is (its /proc/PID/pagemap, exact and without
+ * side effects; page_node.h says why not move_pages(2)), reads the per-page access counters
  * (a shared mapping) and writes one line to PREFIX.tsv:
  *   hot-set residency on the fast node, pages on each tier, the modeled
  *   memory cost of the interval's accesses and of the ideal placement,
@@ -58,6 +58,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "page_node.h"
 
 #define LAT_FAST 100
 #define LAT_SLOW 300
@@ -318,6 +320,7 @@ struct sampler {
 	long pingpong_total;
 	int status_err;
 	pid_t pid; /* the workload (the sampler is a child process) */
+	struct page_node pn; /* its pagemap: sees PROT_NONE (NUMA-hinting) pages too */
 	int *stop; /* shared with the workload */
 };
 
@@ -332,8 +335,9 @@ static void take_sample(struct sampler *s, int ph, double ts)
 	uint64_t n_acc = 0;
 	size_t k;
 
-	if (move_pages(s->pid, s->npages, s->addrs, NULL, s->status, 0))
-		die("move_pages(query)", strerror(errno));
+	if (page_node_query(&s->pn, (uintptr_t)s->addrs[0], s->npages, sysconf(_SC_PAGESIZE),
+			    s->status))
+		die("pagemap", strerror(errno));
 	for (i = 0; i < s->npages; i++) {
 		uint32_t cur = __atomic_load_n(&s->acc[i], __ATOMIC_RELAXED);
 		uint32_t a = cur - s->snap[i];
@@ -588,8 +592,10 @@ int main(int argc, char **argv)
 	sm.tsv = tsv;
 	/* Moves are counted from here: where the pages are now (kswapd may
 	 * have demoted some since the placement), and the counters now. */
-	if (move_pages(0, npages, addrs, NULL, prev, 0))
-		die("move_pages(query)", strerror(errno));
+	if (page_node_open(&sm.pn, getpid()))
+		die("pagemap", "cannot map pages to nodes");
+	if (page_node_query(&sm.pn, (uintptr_t)addrs[0], npages, sysconf(_SC_PAGESIZE), prev))
+		die("pagemap", strerror(errno));
 	vmstat_read(sm.vm_prev);
 	/* The placement's own migrations (e.g. demotion while the footprint
 	 * was first touched). */

@@ -35,6 +35,8 @@ static struct {
 	int node[NP]; /* -1: not present */
 	int busy[NP]; /* how many more calls the page answers -EBUSY */
 	bool unset[NP]; /* move: leave status alone and count it as not moved */
+	bool protnone[NP]; /* PROT_NONE under NUMA hinting: looks absent until touched */
+	unsigned int touches;
 	int whole_err; /* fail the whole call with this errno */
 	unsigned int calls;
 } fk;
@@ -65,7 +67,7 @@ static int fake_move(int pid, unsigned long count, void **pages, const int *node
 			status[i] = -EFAULT;
 			continue;
 		}
-		if (fk.node[idx] < 0) {
+		if (fk.node[idx] < 0 || fk.protnone[idx]) {
 			status[i] = -ENOENT;
 			continue;
 		}
@@ -128,10 +130,21 @@ static struct proc_ident self(void)
 	return id;
 }
 
+/* Reading a byte of a PROT_NONE page runs its hint fault: present again. */
+static void fake_touch(int pid, void *addr)
+{
+	uint64_t idx = ((uintptr_t)addr - BASE) >> 12;
+
+	fk.touches++;
+	if ((uintptr_t)addr >= BASE && idx < NP)
+		fk.protnone[idx] = false;
+}
+
 static void fake_mover(struct mover *m, struct journal *j)
 {
 	mover_init(m, j);
 	m->move = fake_move;
+	m->touch = fake_touch;
 	m->page_shift = 12;
 }
 
@@ -218,6 +231,40 @@ static void test_mover_commit_counts(void **state)
 	assert_int_equal(rec_at(img, 64, 4)->u.commit.begin_seq, 3);
 	assert_int_equal(rec_at(img, 64, 4)->u.commit.c.at_dst, 6);
 	assert_int_equal(j->nopen, 0);
+	journal_close(j);
+	free(img);
+}
+
+/* Pages the NUMA scanner left PROT_NONE look absent to move_pages on 6.1. */
+static void test_mover_protnone(void **state)
+{
+	struct proc_ident id = self();
+	struct batch_result res;
+	struct journal *j;
+	struct mover m;
+	uint8_t *img;
+	size_t len;
+
+	fake_reset();
+	fk.protnone[1] = fk.protnone[5] = true;
+	fk.node[7] = -1; /* really absent: touched, still absent */
+	img = make_image(64, &len);
+	assert_int_equal(journal_open_mem(&j, img, len, persist_nop), 0);
+	fake_mover(&m, j);
+	assert_int_equal(mover_move_batch(&m, &id, BASE, 8, 1, &res), 0);
+	assert_int_equal(res.c.at_dst, 7);
+	assert_int_equal(res.c.enoent, 1);
+	assert_int_equal(fk.touches, 3);
+	assert_int_equal(fk.node[1], 1);
+	assert_int_equal(fk.node[5], 1);
+
+	/* Without a touch function they stay where they are, counted absent. */
+	fk.protnone[9] = true;
+	m.touch = NULL;
+	assert_int_equal(mover_move_batch(&m, &id, BASE + 8 * 4096ULL, 4, 1, &res), 0);
+	assert_int_equal(res.c.at_dst, 3);
+	assert_int_equal(res.c.enoent, 1);
+	assert_int_equal(fk.node[9], 0);
 	journal_close(j);
 	free(img);
 }
@@ -717,6 +764,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_ident),
 		cmocka_unit_test(test_mover_commit_counts),
+		cmocka_unit_test(test_mover_protnone),
 		cmocka_unit_test(test_mover_positive_return),
 		cmocka_unit_test(test_mover_whole_call_errors),
 		cmocka_unit_test(test_mover_recycled_pid_untouched),
