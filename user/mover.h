@@ -60,7 +60,8 @@ int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int
  * (process_vm_readv). A page the NUMA scanner left PROT_NONE looks absent
  * to move_pages(2) on kernels where follow_page() honours NUMA hinting
  * (seen on Debian's 6.1.192: -ENOENT for live pages); the read runs the
- * hint fault, which restores the PTE.
+ * hint fault, which restores the PTE. Pages pagemap does not show as
+ * present are left alone (a read would map the zero page there).
  */
 void mover_touch_page(int pid, void *addr);
 void mover_count(const int *status, uint32_t n, int dst, struct pj_counts *c);

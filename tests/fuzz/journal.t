@@ -2,29 +2,12 @@
 # Short libFuzzer pass over the journal parser + recovery (make fuzz runs it
 # longer), then the CLI on the corrupt seed: it must name the record.
 . "$(dirname "$0")/../lib/tap.sh"
-FUZZER=$BUILD/tests/fuzz/fuzz_journal
-SEEDS=$SRC/tests/fuzz/corpus/fuzz_journal
-SECONDS_=${FUZZ_SHORT_SECONDS:-30}
+. "$(dirname "$0")/../lib/fuzz.sh"
+fuzz_pass fuzz_journal 30
 
-if [ ! -x "$FUZZER" ]; then
-	skip "fuzz_journal $SECONDS_ s" "not built ($FUZZER; run make tests)"
-	tap_done
-fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/corpus"
-log=$work/fuzz.log
-if "$FUZZER" -max_total_time="$SECONDS_" -timeout=10 -rss_limit_mb=2048 \
-	-artifact_prefix="$work/" "$work/corpus" "$SEEDS" >"$log" 2>&1; then
-	ok "fuzz_journal: $SECONDS_ s, 0 crashes ($(grep -o 'Done [0-9]* runs' "$log" | tail -n 1))"
-else
-	not_ok "fuzz_journal: crash or failure"
-	grep -E 'ERROR|SUMMARY|Test unit written|abort' "$log" | head -n 20 | sed 's/^/#   /'
-	for a in "$work"/crash-* "$work"/timeout-* "$work"/oom-*; do
-		[ -e "$a" ] && cp "$a" "$BUILD/" && diag "artifact kept: $BUILD/$(basename "$a")"
-	done
-fi
-
+SEEDS=$SRC/tests/fuzz/corpus/fuzz_journal
 # The corrupt seed has a damaged record 2 with newer records after it.
 cp "$SEEDS/corrupt.jnl" "$work/corrupt"
 chmod 600 "$work/corrupt"
