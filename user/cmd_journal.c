@@ -124,12 +124,13 @@ static void usc_text(const struct journal *j, char *buf, size_t len)
 		snprintf(buf, len, "not available");
 }
 
-static void dump_text(const struct journal *j)
+static int dump_text(struct journal *j)
 {
 	const struct pj_scan *s = &j->scan;
-	const struct pj_record *r;
+	struct pj_record rec, *r = &rec;
 	char usc[32];
 	uint64_t seq;
+	int err;
 
 	usc_text(j, usc, sizeof(usc));
 	printf("journal %s\n  version %u, generation 0x%08x, uuid ", j->path, j->hdr.version,
@@ -146,7 +147,9 @@ static void dump_text(const struct journal *j)
 	if (s->corrupt)
 		printf("  CORRUPT: %s\n", s->why);
 	for (seq = s->first_seq; s->nvalid && seq <= s->last_seq; seq++) {
-		r = &j->ring[seq % j->nrecords];
+		err = journal_read(j, seq, r);
+		if (err)
+			return err;
 		printf("%8" PRIu64 " %-9s ", seq, pj_type_name(r->type));
 		if (r->type == PJ_BEGIN)
 			printf("pid %u start %" PRIu64 " addr 0x%" PRIx64 " pages %u -> node %d\n",
@@ -163,15 +166,17 @@ static void dump_text(const struct journal *j)
 			       r->u.commit.c.at_dst, r->u.commit.c.elsewhere, r->u.commit.c.enoent,
 			       r->u.commit.c.efault, r->u.commit.c.ebusy, r->u.commit.c.other);
 	}
+	return 0;
 }
 
-static void dump_json(const struct journal *j)
+static int dump_json(struct journal *j)
 {
 	const struct pj_scan *s = &j->scan;
-	const struct pj_record *r;
+	struct pj_record rec, *r = &rec;
 	const struct pj_counts *c;
 	uint64_t seq;
 	size_t i;
+	int err;
 
 	printf("{\"path\":\"");
 	for (i = 0; j->path[i]; i++) {
@@ -204,7 +209,11 @@ static void dump_json(const struct journal *j)
 		printf("%s%" PRIu64, i ? "," : "", s->open[i]);
 	printf("],\"records\":[");
 	for (seq = s->first_seq; s->nvalid && seq <= s->last_seq; seq++) {
-		r = &j->ring[seq % j->nrecords];
+		err = journal_read(j, seq, r);
+		if (err) {
+			putchar('\n'); /* the error goes on a line of its own */
+			return err;
+		}
 		printf("%s{\"seq\":%" PRIu64 ",\"type\":\"%s\",\"time_ns\":%" PRIu64,
 		       seq == s->first_seq ? "" : ",", seq, pj_type_name(r->type), r->time_ns);
 		if (r->type == PJ_BEGIN) {
@@ -228,6 +237,7 @@ static void dump_json(const struct journal *j)
 		printf("}");
 	}
 	printf("]}\n");
+	return 0;
 }
 
 static int do_init(int argc, char **argv)
@@ -274,9 +284,9 @@ static int do_read(int argc, char **argv, bool verify)
 			       j->scan.torn_seq ? ", torn last record discarded" : "");
 		}
 	} else if (json) {
-		dump_json(j);
+		err = dump_json(j);
 	} else {
-		dump_text(j);
+		err = dump_text(j);
 	}
 	journal_close(j);
 	return err ? EXIT_FAIL : EXIT_OK;

@@ -154,6 +154,10 @@ int cmd_move(int argc, char **argv)
 	for (done = 0; done < npages; done += n) {
 		n = npages - done < batch ? npages - done : batch;
 		err = mover_move_batch(&m, &id, addr + done * page, n, (int)node, &res);
+		if (err == -EBADFD) { /* the journal said why */
+			ret = EXIT_FAIL;
+			goto cleanup;
+		}
 		if (err == -ESRCH && !res.begin_seq) {
 			pa_err("move: pid %" PRIu64 ": exited or its PID was reused; not touched",
 			       pid);

@@ -481,8 +481,9 @@ int cmd_run(int argc, char **argv)
 			if (dmn) {
 				err = daemon_cycle(dmn, observer_maps(ob), stdout);
 				if (err) {
-					fprintf(stderr, "pautonuma: run: cycle: %s\n",
-						strerror(-err));
+					if (err != -EBADFD) /* else the journal said why */
+						fprintf(stderr, "pautonuma: run: cycle: %s\n",
+							strerror(-err));
 					goto cleanup;
 				}
 			}

@@ -6,11 +6,9 @@
 
 #include "crashpoint.h"
 
-static unsigned int hits;
-
-static const char *armed_step(size_t *len, unsigned long *nth)
+static const char *armed_step(const char *var, size_t *len, unsigned long *nth)
 {
-	const char *env = getenv("PAUTONUMA_TEST_CRASH_AT");
+	const char *env = getenv(var);
 	const char *colon;
 
 	if (!env || !*env)
@@ -27,19 +25,29 @@ bool crash_point_armed(const char *step)
 	const char *env;
 	size_t len;
 
-	env = armed_step(&len, &nth);
+	env = armed_step("PAUTONUMA_TEST_CRASH_AT", &len, &nth);
 	return env && strlen(step) == len && !strncmp(env, step, len);
 }
 
-void crash_point(const char *step)
+/* The Nth hit of @step, if @var names it. */
+static bool hit(const char *var, unsigned int *count, const char *step)
 {
 	unsigned long nth;
 	const char *env;
 	size_t len;
 
-	env = armed_step(&len, &nth);
+	env = armed_step(var, &len, &nth);
 	if (!env || strlen(step) != len || strncmp(env, step, len))
-		return;
-	if (++hits >= nth)
+		return false;
+	return ++*count == nth;
+}
+
+void crash_point(const char *step)
+{
+	static unsigned int kill_hits, stop_hits;
+
+	if (hit("PAUTONUMA_TEST_CRASH_AT", &kill_hits, step))
 		raise(SIGKILL);
+	if (hit("PAUTONUMA_TEST_PAUSE_AT", &stop_hits, step))
+		raise(SIGSTOP); /* until the test sends SIGCONT */
 }

@@ -8,7 +8,11 @@
  * persisted), begin-persisted, in-move (half of the batch moved), moved,
  * commit-written, commit-persisted, abort-persisted; in recovery:
  * recover-resolved (batch finished, RECOVERED not yet appended),
- * recovered-written, recover-persisted.
+ * recovered-written, recover-persisted; journal-mapped (journal_open:
+ * mapped, not yet scanned).
+ *
+ * PAUTONUMA_TEST_PAUSE_AT=STEP[:N] stops the process (SIGSTOP) instead, so
+ * that a test can act at that point (truncate the journal) and SIGCONT it.
  */
 #ifndef PAUTONUMA_CRASHPOINT_H
 #define PAUTONUMA_CRASHPOINT_H
@@ -17,7 +21,7 @@
 
 /* True if PAUTONUMA_TEST_CRASH_AT names @step (whatever N is). */
 bool crash_point_armed(const char *step);
-/* Die here by SIGKILL if this is the armed step and hit. */
+/* Die here by SIGKILL (or stop, see above) if this is the armed step and hit. */
 void crash_point(const char *step);
 
 #endif

@@ -147,6 +147,10 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 		mover_init(&d->m, d->j);
 		/* Never start moving on top of a crash that was not resolved. */
 		err = recovery_run(&d->m, &st, log);
+		if (err == -EBADFD) {
+			why[0] = '\0'; /* the journal said why */
+			goto fail;
+		}
 		if (err) {
 			snprintf(why, why_len, "journal %s: recovery failed: %s", o->journal_path,
 				 strerror(-err));
@@ -168,8 +172,11 @@ fail:
 	return err;
 }
 
-/* Move one batch of the plan, as runs of contiguous pages, each journaled. */
-static void move_batch(struct daemon *d, const struct policy_batch *b)
+/*
+ * Move one batch of the plan, as runs of contiguous pages, each journaled.
+ * Returns -EBADFD when the journal became unusable (it said why), else 0.
+ */
+static int move_batch(struct daemon *d, const struct policy_batch *b)
 {
 	const struct policy_move *mv = d->plan.moves + b->first;
 	struct proc_ident id = { .tgid = b->tgid, .start_time = b->start_time };
@@ -185,8 +192,10 @@ static void move_batch(struct daemon *d, const struct policy_batch *b)
 		err = mover_move_batch(&d->m, &id, mv[i].addr, n, b->to_node, &res);
 		if (err == -ESRCH && !res.begin_seq) {
 			d->t.gone++;
-			return; /* exited or recycled: nothing of it is touched */
+			return 0; /* exited or recycled: nothing of it is touched */
 		}
+		if (err == -EBADFD)
+			return err;
 		if (res.begin_seq)
 			d->t.batches++;
 		if (b->promote)
@@ -196,6 +205,7 @@ static void move_batch(struct daemon *d, const struct policy_batch *b)
 		d->t.failed += n - res.c.at_dst;
 		i += n;
 	}
+	return 0;
 }
 
 int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
@@ -255,8 +265,10 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 	if (d->o.dry_run) {
 		policy_plan_print(out, &d->plan);
 	} else {
-		for (i = 0; i < d->plan.nr_batches; i++)
-			move_batch(d, &d->plan.batches[i]);
+		for (i = 0; i < d->plan.nr_batches && !err; i++)
+			err = move_batch(d, &d->plan.batches[i]);
+		if (err)
+			goto out;
 	}
 	fprintf(out,
 		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "

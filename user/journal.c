@@ -16,6 +16,7 @@
 #include "crashpoint.h"
 #include "errmsg.h"
 #include "journal.h"
+#include "map_guard.h"
 
 /* ------------------------------------------------------------ CRC32C */
 
@@ -410,7 +411,7 @@ int journal_exit_code(int err)
 	case -EINVAL:
 		return EXIT_USAGE;
 	}
-	return EXIT_FAIL;
+	return EXIT_FAIL; /* -EBADFD (journal truncated while mapped) too */
 }
 
 /* libpmem2 returns -errno or its own PMEM2_E_* codes; report and fold to -errno. */
@@ -499,14 +500,71 @@ cleanup:
 	return ret;
 }
 
-static int load(struct journal *j, size_t len)
+/* The mapping faulted: say why in one line, and touch it no more. */
+static int mapping_faulted(struct journal *j, uintptr_t addr)
 {
-	char why[128];
+	struct stat st;
+
+	j->broken = true;
+	if (!fstat(j->fd, &st) && (uint64_t)st.st_size < j->map_len)
+		pa_err("journal %s: file shrank to %lld bytes while mapped (truncated by another process?)",
+		       j->path, (long long)st.st_size);
+	else
+		pa_err("journal %s: bus error at offset %llu of the mapping (media error?)",
+		       j->path, (unsigned long long)(addr - (uintptr_t)j->base));
+	return -EBADFD;
+}
+
+/* Run @fn on the mapping of @j; a SIGBUS there becomes -EBADFD. */
+static int guarded(struct journal *j, map_guard_fn fn, void *arg)
+{
+	uintptr_t addr = 0;
 	int err;
 
-	err = pj_parse_image(j->base, len, &j->hdr, &j->scan, why, sizeof(why));
+	if (j->broken)
+		return -EBADFD;
+	if (j->fd < 0) { /* in memory: nothing can shrink under us */
+		fn(arg);
+		return 0;
+	}
+	err = map_guard_run(j->base, j->map_len, fn, arg, &addr);
+	if (err == -EFAULT)
+		return mapping_faulted(j, addr);
+	if (err)
+		pa_err("journal %s: SIGBUS handler: %s", j->path, strerror(-err));
+	return err;
+}
+
+struct parse_args {
+	struct journal *j;
+	size_t len;
+	char why[128];
+	int err;
+};
+
+static void parse_mapped(void *arg)
+{
+	struct parse_args *a = arg;
+
+	a->err =
+		pj_parse_image(a->j->base, a->len, &a->j->hdr, &a->j->scan, a->why, sizeof(a->why));
+}
+
+static int load(struct journal *j, size_t len)
+{
+	struct parse_args a = { .j = j, .len = len };
+	int err;
+
+	j->map_len = len;
+	err = guarded(j, parse_mapped, &a);
 	if (err) {
-		pa_err("journal %s: %s", j->path, why);
+		/* Cut short: the scan may hold a partial open list. */
+		pj_scan_free(&j->scan);
+		return err;
+	}
+	err = a.err;
+	if (err) {
+		pa_err("journal %s: %s", j->path, a.why);
 		return err;
 	}
 	j->ring = (struct pj_record *)((uint8_t *)j->base + j->hdr.ring_offset);
@@ -578,6 +636,7 @@ int journal_open(struct journal **jp, const char *path, int flags)
 	err = map_journal(j, readonly);
 	if (err)
 		goto cleanup;
+	crash_point("journal-mapped");
 	size = pmem2_map_get_size(j->map);
 	err = load(j, size);
 	if (err)
@@ -625,14 +684,29 @@ void journal_close(struct journal *j)
 	free(j);
 }
 
-const struct pj_record *journal_get(const struct journal *j, uint64_t seq)
+struct read_args {
+	const struct pj_record *slot;
+	struct pj_record *out;
+};
+
+static void read_mapped(void *arg)
 {
-	const struct pj_record *r;
+	struct read_args *a = arg;
+
+	memcpy(a->out, a->slot, sizeof(*a->out));
+}
+
+int journal_read(struct journal *j, uint64_t seq, struct pj_record *out)
+{
+	struct read_args a = { .slot = &j->ring[seq % j->nrecords], .out = out };
+	int err;
 
 	if (!seq || seq >= j->next_seq)
-		return NULL;
-	r = &j->ring[seq % j->nrecords];
-	return r->seq == seq ? r : NULL;
+		return -ENOENT;
+	err = guarded(j, read_mapped, &a);
+	if (err)
+		return err;
+	return out->seq == seq ? 0 : -ENOENT;
 }
 
 /*
@@ -649,9 +723,29 @@ static bool overwrites_open(const struct journal *j, uint64_t seq, uint64_t k)
 	return j->nopen && last >= j->nrecords && j->open[0] <= last - j->nrecords;
 }
 
+struct store_args {
+	struct journal *j;
+	const struct pj_record *r;
+	struct pj_record *slot;
+};
+
+static void store_mapped(void *arg)
+{
+	struct store_args *a = arg;
+	const struct pj_record *r = a->r;
+
+	memcpy(a->slot, r, sizeof(*r));
+	/* Killed here, a file journal still has the record (page cache); a power cut may not. */
+	crash_point(r->type == PJ_BEGIN	    ? "begin-written" :
+		    r->type == PJ_COMMIT    ? "commit-written" :
+		    r->type == PJ_RECOVERED ? "recovered-written" :
+					      "record-written");
+	a->j->persist(a->slot, sizeof(*a->slot));
+}
+
 int64_t journal_append(struct journal *j, struct pj_record *r)
 {
-	struct pj_record *slot;
+	struct store_args a;
 	struct timespec ts;
 	uint64_t seq = j->next_seq;
 	bool resolves;
@@ -659,6 +753,8 @@ int64_t journal_append(struct journal *j, struct pj_record *r)
 
 	if (j->readonly)
 		return -EBADF;
+	if (j->broken)
+		return -EBADFD;
 	if (j->scan.corrupt)
 		return -EUCLEAN;
 	if (r->type < 1 || r->type > PJ_TYPE_MAX)
@@ -684,14 +780,12 @@ int64_t journal_append(struct journal *j, struct pj_record *r)
 	r->flags = 0;
 	r->time_ns = (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 	pj_record_seal(r);
-	slot = &j->ring[seq % j->nrecords];
-	memcpy(slot, r, sizeof(*r));
-	/* Killed here, a file journal still has the record (page cache); a power cut may not. */
-	crash_point(r->type == PJ_BEGIN	    ? "begin-written" :
-		    r->type == PJ_COMMIT    ? "commit-written" :
-		    r->type == PJ_RECOVERED ? "recovered-written" :
-					      "record-written");
-	j->persist(slot, sizeof(*slot));
+	a.j = j;
+	a.r = r;
+	a.slot = &j->ring[seq % j->nrecords];
+	err = guarded(j, store_mapped, &a);
+	if (err)
+		return err; /* the open list now disagrees with the file: j->broken */
 	j->next_seq = seq + 1;
 	return seq;
 }

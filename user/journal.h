@@ -178,6 +178,8 @@ struct journal {
 	size_t nopen, open_cap;
 	struct pj_scan scan; /* as found at open */
 	bool readonly;
+	bool broken; /* the mapping faulted (file shrank): no more access */
+	size_t map_len;
 	int granularity; /* enum pmem2_granularity, -1 in memory */
 	int usc_ret; /* 0 if usc is valid, else why not */
 	uint64_t usc;
@@ -206,7 +208,16 @@ void journal_close(struct journal *j);
  * still holds an unresolved BEGIN, or -EUCLEAN on a corrupt journal.
  */
 int64_t journal_append(struct journal *j, struct pj_record *r);
-const struct pj_record *journal_get(const struct journal *j, uint64_t seq);
+/* Copy record @seq of the log to @out: 0, -ENOENT (not in the log), -EBADFD. */
+int journal_read(struct journal *j, uint64_t seq, struct pj_record *out);
+
+/*
+ * Every access to a file journal's mapping (open's scan, append, read)
+ * runs under a SIGBUS guard (map_guard.h): if another process truncates
+ * the file while it is mapped, the access fails with -EBADFD after one
+ * line naming the file and its new size, and the handle refuses any
+ * further access; nothing more is written, what was persisted stays.
+ */
 
 const char *journal_granularity_name(int g);
 

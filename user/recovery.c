@@ -73,7 +73,7 @@ cleanup:
 int recovery_run(struct mover *m, struct recovery_stats *st, FILE *out)
 {
 	struct journal *j = m->j;
-	const struct pj_record *begin;
+	struct pj_record begin_rec, *begin = &begin_rec;
 	const struct pj_counts *c;
 	struct pj_record rec;
 	uint64_t *open = NULL;
@@ -96,8 +96,10 @@ int recovery_run(struct mover *m, struct recovery_stats *st, FILE *out)
 	memcpy(open, j->open, nopen * sizeof(*open));
 	st->open = nopen;
 	for (i = 0; i < nopen; i++) {
-		begin = journal_get(j, open[i]);
-		if (!begin || begin->type != PJ_BEGIN) {
+		err = journal_read(j, open[i], begin);
+		if (err == -EBADFD)
+			goto cleanup; /* the mapping faulted: journal_read said why */
+		if (err || begin->type != PJ_BEGIN) {
 			/* The scan put it on the open list: it must be there. */
 			pa_err("journal %s: open batch %" PRIu64 " vanished", j->path, open[i]);
 			err = -EUCLEAN;
@@ -106,6 +108,10 @@ int recovery_run(struct mover *m, struct recovery_stats *st, FILE *out)
 		resolve(m, begin, &rec);
 		crash_point("recover-resolved");
 		seq = journal_append(j, &rec);
+		if (seq == -EBADFD) {
+			err = seq; /* said why */
+			goto cleanup;
+		}
 		if (seq < 0) {
 			err = seq;
 			pa_err("journal %s: append RECOVERED for batch %" PRIu64 ": %s", j->path,
