@@ -311,6 +311,7 @@ static int do_recover(int argc, char **argv)
 	if (!err)
 		printf("journal %s: %zu open batches: %zu rolled forward, %zu abandoned\n", path,
 		       st.open, st.rolled_forward, st.abandoned);
+	mover_fini(&m);
 	journal_close(j);
 	return err ? EXIT_FAIL : EXIT_OK;
 }

@@ -182,6 +182,7 @@ int cmd_move(int argc, char **argv)
 		}
 	}
 cleanup:
+	mover_fini(&m);
 	journal_close(j);
 	return ret;
 bad_value:

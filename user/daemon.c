@@ -306,6 +306,8 @@ void daemon_destroy(struct daemon *d)
 	free(d->ic.ids);
 	free(d->ic.err);
 	policy_plan_fini(&d->plan);
+	if (d->j) /* else the mover was never set up */
+		mover_fini(&d->m);
 	journal_close(d->j);
 	free(d);
 }

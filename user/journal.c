@@ -528,11 +528,7 @@ static int guarded(struct journal *j, map_guard_fn fn, void *arg)
 		return 0;
 	}
 	err = map_guard_run(j->base, j->map_len, fn, arg, &addr);
-	if (err == -EFAULT)
-		return mapping_faulted(j, addr);
-	if (err)
-		pa_err("journal %s: SIGBUS handler: %s", j->path, strerror(-err));
-	return err;
+	return err == -EFAULT ? mapping_faulted(j, addr) : err;
 }
 
 struct parse_args {
@@ -636,6 +632,11 @@ int journal_open(struct journal **jp, const char *path, int flags)
 	err = map_journal(j, readonly);
 	if (err)
 		goto cleanup;
+	err = map_guard_arm();
+	if (err) {
+		pa_err("journal %s: SIGBUS handler: %s", path, strerror(-err));
+		goto cleanup;
+	}
 	crash_point("journal-mapped");
 	size = pmem2_map_get_size(j->map);
 	err = load(j, size);

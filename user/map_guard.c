@@ -26,11 +26,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	sigaction(SIGBUS, &old_action, NULL);
 }
 
-/*
- * Checked on every run (one rt_sigaction query), not once: a library or a
- * test harness may have put its own handler in since.
- */
-static int install(void)
+int map_guard_arm(void)
 {
 	struct sigaction sa, cur;
 
@@ -52,11 +48,7 @@ static int install(void)
 int map_guard_run(const void *base, size_t len, map_guard_fn fn, void *arg, uintptr_t *fault_addr)
 {
 	sigjmp_buf jmp;
-	int err;
 
-	err = install();
-	if (err)
-		return err;
 	/* No mask to save (SA_NODEFER): no sigprocmask call per access. */
 	if (sigsetjmp(jmp, 0)) {
 		guard_jmp = NULL;

@@ -20,10 +20,17 @@
 typedef void (*map_guard_fn)(void *arg);
 
 /*
+ * Install the SIGBUS handler if it is not the current one (a library or a
+ * test harness may have replaced it).  Called when a mapping is set up, not
+ * on every access: that would cost a system call per access.
+ */
+int map_guard_arm(void);
+
+/*
  * Run @fn(@arg) with SIGBUS in [@base, @base + @len) turned into a return
- * of -EFAULT (the faulting address in *@fault_addr if not NULL).  Returns
- * 0 when @fn returned, -EFAULT after a fault, -errno if the handler could
- * not be installed.  Not reentrant within a thread.
+ * of -EFAULT (the faulting address in *@fault_addr if not NULL), provided
+ * map_guard_arm() installed the handler.  Returns 0 when @fn returned,
+ * -EFAULT after a fault.  Not reentrant within a thread.
  */
 int map_guard_run(const void *base, size_t len, map_guard_fn fn, void *arg, uintptr_t *fault_addr);
 

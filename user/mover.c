@@ -22,6 +22,13 @@ void mover_init(struct mover *m, struct journal *j)
 	m->touch = mover_touch_page;
 	m->busy_retries = 3;
 	m->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	proc_handle_init(&m->target);
+}
+
+void mover_fini(struct mover *m)
+{
+	if (m)
+		proc_handle_fini(&m->target);
 }
 
 void mover_count(const int *status, uint32_t n, int dst, struct pj_counts *c)
@@ -203,7 +210,7 @@ int mover_move_batch(struct mover *m, const struct proc_ident *id, uint64_t addr
 		pages[i] = (void *)(uintptr_t)(addr + ((uint64_t)i << m->page_shift));
 
 	/* A PID that now names another process is never touched. */
-	err = proc_ident_same(id);
+	err = proc_handle_check(&m->target, id);
 	if (err)
 		goto cleanup;
 

@@ -28,6 +28,7 @@ struct mover {
 	mover_touch_fn touch; /* NULL: pages reported absent are not retried */
 	unsigned int busy_retries; /* extra attempts for pages that were -EBUSY */
 	unsigned int page_shift;
+	struct proc_handle target; /* the process last moved, held by a pidfd */
 };
 
 struct batch_result {
@@ -37,9 +38,13 @@ struct batch_result {
 };
 
 void mover_init(struct mover *m, struct journal *j);
+/* Release what the mover holds (the target's pidfd); NULL-safe. */
+void mover_fini(struct mover *m);
 
 /*
  * Move @npages pages from @addr of process @id to node @dst, journaled.
+ * The identity is checked before every batch: in full (/proc start time)
+ * the first time, then by polling a pidfd held since (see proc_handle).
  * Returns 0 when move_pages ran (per-page outcomes in @res->c), -ESRCH when
  * the process is gone or its PID now belongs to another process (nothing
  * journaled, nothing touched), -errno of move_pages when it failed as a

@@ -2,9 +2,11 @@
 /* Process identity (tgid + start time) from /proc/PID/stat and status. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "proc_ident.h"
@@ -96,4 +98,68 @@ int proc_ident_same(const struct proc_ident *id)
 	if (err)
 		return err;
 	return now.start_time == id->start_time ? 0 : -ESRCH;
+}
+
+void proc_handle_init(struct proc_handle *h)
+{
+	h->id.tgid = 0;
+	h->id.start_time = 0;
+	h->pidfd = -1;
+	h->no_pidfd = false;
+}
+
+void proc_handle_fini(struct proc_handle *h)
+{
+	if (h && h->pidfd >= 0)
+		close(h->pidfd);
+	if (h)
+		h->pidfd = -1;
+}
+
+/* 0 if the process behind @pidfd has not exited, -ESRCH if it has. */
+static int pidfd_alive(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n ? -ESRCH : 0; /* readable once the whole thread group exited */
+}
+
+int proc_handle_check(struct proc_handle *h, const struct proc_ident *id)
+{
+	int fd, err;
+
+	if (h->pidfd >= 0 && h->id.tgid == id->tgid && h->id.start_time == id->start_time)
+		return pidfd_alive(h->pidfd);
+	proc_handle_fini(h);
+	if (h->no_pidfd)
+		return proc_ident_same(id);
+	fd = syscall(SYS_pidfd_open, id->tgid, 0);
+	if (fd < 0) {
+		if (errno == ESRCH)
+			return -ESRCH;
+		if (errno != ENOSYS)
+			return proc_ident_same(id); /* EINVAL (not a leader), EMFILE: no caching */
+		h->no_pidfd = true;
+		return proc_ident_same(id);
+	}
+	/*
+	 * The pidfd names whoever had the PID at pidfd_open; the start time read
+	 * after it, with that process still alive after that, is the same one's.
+	 */
+	err = proc_ident_same(id);
+	if (!err)
+		err = pidfd_alive(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	h->pidfd = fd;
+	h->id = *id;
+	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef PAUTONUMA_PROC_IDENT_H
 #define PAUTONUMA_PROC_IDENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,5 +24,22 @@ int proc_ident_parse_stat(const char *buf, pid_t *pid, char *state, uint64_t *st
 
 /* 0 if @id still names the same live process, -ESRCH if gone or recycled. */
 int proc_ident_same(const struct proc_ident *id);
+
+/*
+ * A process held by a pidfd once its identity was checked: a pidfd refers to
+ * exactly one process, and while that process has not exited its PID cannot
+ * name another, so later checks are one poll(2) instead of two /proc reads.
+ * Holds one process at a time (the last one checked).
+ */
+struct proc_handle {
+	struct proc_ident id;
+	int pidfd; /* -1: none held */
+	bool no_pidfd; /* pidfd_open(2) unsupported: every check reads /proc */
+};
+
+void proc_handle_init(struct proc_handle *h);
+/* Same contract as proc_ident_same(@id); keeps a pidfd for the next call. */
+int proc_handle_check(struct proc_handle *h, const struct proc_ident *id);
+void proc_handle_fini(struct proc_handle *h);
 
 #endif

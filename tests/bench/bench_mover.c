@@ -131,6 +131,7 @@ int main(int argc, char **argv)
 		printf("%-6u %14.0f %14.0f %7.2fx\n", b, raw, jr, jr / raw);
 		fflush(stdout);
 	}
+	mover_fini(&m);
 	journal_close(j);
 	return 0;
 }

@@ -91,6 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mover_init(&m, j);
 	m.move = fake_move;
 	err = recovery_run(&m, &st, NULL);
+	mover_fini(&m);
 	journal_close(j);
 	/* The scan refuses rings too full to resolve: recovery must succeed. */
 	if (err)

@@ -66,6 +66,7 @@ static void test_guard_sigbus(void **state)
 	assert_true(m != MAP_FAILED);
 	m[psz] = 7;
 
+	assert_int_equal(map_guard_arm(), 0);
 	/* Within the file: the function runs to its end. */
 	t.p = m + psz;
 	assert_int_equal(map_guard_run(m, 2 * psz, touch_byte, &t, &fault), 0);

@@ -231,6 +231,7 @@ static void test_mover_commit_counts(void **state)
 	assert_int_equal(rec_at(img, 64, 4)->u.commit.begin_seq, 3);
 	assert_int_equal(rec_at(img, 64, 4)->u.commit.c.at_dst, 6);
 	assert_int_equal(j->nopen, 0);
+	mover_fini(&m);
 	journal_close(j);
 	free(img);
 }
@@ -265,6 +266,7 @@ static void test_mover_protnone(void **state)
 	assert_int_equal(res.c.at_dst, 3);
 	assert_int_equal(res.c.enoent, 1);
 	assert_int_equal(fk.node[9], 0);
+	mover_fini(&m);
 	journal_close(j);
 	free(img);
 }
@@ -289,6 +291,7 @@ static void test_mover_positive_return(void **state)
 	assert_int_equal(res.c.at_dst, 6);
 	assert_int_equal(res.c.elsewhere, 2);
 	assert_int_equal(res.c.other, 0);
+	mover_fini(&m);
 	journal_close(j);
 	free(img);
 }
@@ -330,6 +333,7 @@ static void test_mover_whole_call_errors(void **state)
 	assert_int_equal(mover_move_batch(&m, &id, BASE, 0, 1, &res), -EINVAL);
 	assert_int_equal(mover_move_batch(&m, &id, BASE, MOVER_MAX_BATCH + 1, 1, &res), -EINVAL);
 	assert_int_equal(j->next_seq, 2 + 2 * 5 + 1);
+	mover_fini(&m);
 	journal_close(j);
 	free(img);
 }
@@ -351,6 +355,7 @@ static void test_mover_recycled_pid_untouched(void **state)
 	assert_int_equal(mover_move_batch(&m, &id, BASE, 4, 1, &res), -ESRCH);
 	assert_int_equal(fk.calls, 0);
 	assert_int_equal(j->next_seq, 1);
+	mover_fini(&m);
 	journal_close(j);
 	free(img);
 }
@@ -406,6 +411,7 @@ static void test_recovery_outcomes(void **state)
 		fk.node[i] = 1;
 	assert_int_equal(begin_for(j, &dead, 8, 4, 1), 2); /* process gone */
 	assert_int_equal(begin_for(j, &other, 12, 4, 1), 3); /* PID recycled */
+	mover_fini(&m);
 	journal_close(j);
 
 	assert_int_equal(journal_open_mem(&j, img, len, persist_nop), 0);
@@ -430,6 +436,7 @@ static void test_recovery_outcomes(void **state)
 	assert_int_equal(r->u.commit.c.enoent, 1);
 	assert_int_equal(rec_at(img, 64, 5)->outcome, PJ_ABANDONED_GONE);
 	assert_int_equal(rec_at(img, 64, 6)->outcome, PJ_ABANDONED_RECYCLED);
+	mover_fini(&m);
 	journal_close(j);
 
 	/* Rerun: nothing left to do, nothing appended. */
@@ -438,6 +445,7 @@ static void test_recovery_outcomes(void **state)
 	assert_int_equal(recovery_run(&m, &st, NULL), 0);
 	assert_int_equal(st.open, 0);
 	assert_int_equal(j->next_seq, 7);
+	mover_fini(&m);
 	journal_close(j);
 
 	/* A corrupt journal is not recovered (nor written). */
@@ -446,6 +454,7 @@ static void test_recovery_outcomes(void **state)
 	assert_true(j->scan.corrupt);
 	fake_mover(&m, j);
 	assert_int_equal(recovery_run(&m, &st, NULL), -EUCLEAN);
+	mover_fini(&m);
 	journal_close(j);
 	free(img);
 }
@@ -554,6 +563,7 @@ static void run_workload(size_t len, int skip)
 		e = new_event(EV_DONE);
 		e->batch = res.begin_seq;
 	}
+	mover_fini(&m);
 	journal_close(j);
 	h.recording = false;
 	on_page_moved = NULL;
@@ -593,6 +603,7 @@ static int check_recovery(uint8_t *media, size_t len, const int *node, size_t cu
 	}
 	fake_mover(&m, j);
 	err = recovery_run(&m, &st, NULL);
+	mover_fini(&m);
 	journal_close(j);
 	if (err) {
 		note("# cut %zu: recovery failed: %s\n", cut, strerror(-err));

@@ -95,6 +95,44 @@ static void test_get_invalid(void **state)
 	assert_int_equal(proc_ident_get(-5, &id), -EINVAL);
 }
 
+/* The pidfd-held identity: one full check, then polls; exit and recycling seen. */
+static void test_handle(void **state)
+{
+	struct proc_ident child, other;
+	struct proc_handle h;
+	pid_t pid;
+	int i;
+
+	proc_handle_init(&h);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(proc_ident_get(pid, &child), 0);
+	assert_int_equal(proc_handle_check(&h, &child), 0);
+	assert_true(h.pidfd >= 0 || h.no_pidfd);
+	for (i = 0; i < 3; i++) /* held: no /proc read, same answer */
+		assert_int_equal(proc_handle_check(&h, &child), 0);
+	/* Another start time under the same PID: an earlier process, refused. */
+	other = child;
+	other.start_time--;
+	assert_int_equal(proc_handle_check(&h, &other), -ESRCH);
+	/* Back to the real one, then it exits: a zombie is gone already. */
+	assert_int_equal(proc_handle_check(&h, &child), 0);
+	kill(pid, SIGKILL);
+	for (i = 0; i < 200 && proc_handle_check(&h, &child) == 0; i++)
+		usleep(10000);
+	assert_int_equal(proc_handle_check(&h, &child), -ESRCH);
+	waitpid(pid, NULL, 0);
+	/* Reaped, its PID may be anyone's now: still refused. */
+	assert_int_equal(proc_handle_check(&h, &child), -ESRCH);
+	proc_handle_fini(&h);
+	proc_handle_fini(&h); /* idempotent */
+	assert_int_equal(h.pidfd, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_get_self_and_child),
 		cmocka_unit_test(test_get_invalid),
+		cmocka_unit_test(test_handle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
