@@ -30,10 +30,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Next destination: alternate between two nodes when there are two. */
+/*
+ * Destination of a round over all pages: they start on node 0 (see
+ * reset), so round 0 moves them to node 1, round 1 back, and so on; every
+ * timed move is a real one.  With one node every move is a no-op.
+ */
 static int dst_of(unsigned long round)
 {
-	return numa_max_node() >= 1 ? (int)(round & 1) : 0;
+	return numa_max_node() >= 1 ? (int)(~round & 1) : 0;
 }
 
 #define SLICES 5
@@ -45,6 +49,21 @@ static int raw_move(void **pages, int *nodes, int *status, unsigned int b, int d
 	for (k = 0; k < b; k++)
 		nodes[k] = dst;
 	return numa_move_pages(0, b, pages, nodes, status, MPOL_MF_MOVE) < 0 ? -errno : 0;
+}
+
+/* Untimed: every page back to node 0 before a batch size is measured. */
+static int reset(void **pages, int *nodes, int *status, unsigned long npages)
+{
+	unsigned long i;
+	int err;
+
+	for (i = 0; i < npages; i += 4096) {
+		err = raw_move(pages + i, nodes + i, status + i,
+			       npages - i < 4096 ? npages - i : 4096, 0);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -90,33 +109,42 @@ int main(int argc, char **argv)
 	for (bi = 0; bi < sizeof(batches) / sizeof(batches[0]); bi++) {
 		unsigned int b = batches[bi], rep;
 		double t_raw = 0, t_jr = 0;
-		unsigned long n_raw = 0, n_jr = 0;
+		unsigned long n_raw = 0, n_jr = 0, cur = 0;
 
+		err = reset(pages, nodes, status, npages);
+		if (err) {
+			fprintf(stderr, "bench_mover: reset: %s\n", strerror(-err));
+			return 1;
+		}
 		/*
 		 * Alternate short raw and journaled slices so that drift of the
-		 * machine (a TCG guest especially) hits both sides alike.
+		 * machine (a TCG guest especially) hits both sides alike.  One
+		 * cursor (page, round) runs through all slices: each slice goes
+		 * on where the last one stopped, so no move is a no-op.
 		 */
+		round = 0;
 		for (rep = 0; rep < 2 * SLICES; rep++) {
 			bool journaled = rep & 1;
 			double slice = budget / SLICES;
 
 			done = 0;
 			t0 = now();
-			for (round = rep; now() - t0 < slice; round++) {
-				for (i = 0; i + b <= npages && now() - t0 < slice; i += b) {
-					err = journaled ?
-						      mover_move_batch(&m, &id, (uintptr_t)pages[i],
-								       b, dst_of(round), &res) :
-						      raw_move(pages + i, nodes + i, status + i, b,
-							       dst_of(round));
-					if (err) {
-						fprintf(stderr, "bench_mover: %s move: %s\n",
-							journaled ? "journaled" : "raw",
-							strerror(-err));
-						return 1;
-					}
-					done += b;
+			while (now() - t0 < slice) {
+				if (cur + b > npages) {
+					cur = 0;
+					round++;
 				}
+				err = journaled ? mover_move_batch(&m, &id, (uintptr_t)pages[cur],
+								   b, dst_of(round), &res) :
+						  raw_move(pages + cur, nodes + cur, status + cur,
+							   b, dst_of(round));
+				if (err) {
+					fprintf(stderr, "bench_mover: %s move: %s\n",
+						journaled ? "journaled" : "raw", strerror(-err));
+					return 1;
+				}
+				done += b;
+				cur += b;
 			}
 			if (journaled) {
 				t_jr += now() - t0;
