@@ -4,7 +4,8 @@
  * pages.  Built by tests/bench/mover against the user-space objects.
  *
  * Usage: bench_mover JOURNAL [PAGES] [SECONDS]
- * Prints one line per batch size: raw and journaled pages/s and the ratio.
+ * Prints one line per batch size: raw and journaled pages/s and the ratio
+ * (median over pairs of adjacent rounds, see main).
  * With one NUMA node every move is a no-op move to node 0 (syscall + page
  * walk only), the worst case for the journal's relative cost.
  */
@@ -40,7 +41,8 @@ static int dst_of(unsigned long round)
 	return numa_max_node() >= 1 ? (int)(~round & 1) : 0;
 }
 
-#define SLICES 5
+#define MIN_PAIRS 4 /* even: both directions alike */
+#define MAX_PAIRS 64
 
 static int raw_move(void **pages, int *nodes, int *status, unsigned int b, int dst)
 {
@@ -66,13 +68,42 @@ static int reset(void **pages, int *nodes, int *status, unsigned long npages)
 	return 0;
 }
 
+/* One round: all pages, in batches of @b, to the node opposite to the last round's. */
+static int round_of(bool journaled, struct mover *m, const struct proc_ident *id, void **pages,
+		    int *nodes, int *status, unsigned long npages, unsigned int b, int dst,
+		    double *secs)
+{
+	struct batch_result res;
+	unsigned long i;
+	double t0 = now();
+	int err;
+
+	for (i = 0; i + b <= npages; i += b) {
+		err = journaled ? mover_move_batch(m, id, (uintptr_t)pages[i], b, dst, &res) :
+				  raw_move(pages + i, nodes + i, status + i, b, dst);
+		if (err) {
+			fprintf(stderr, "bench_mover: %s move: %s\n",
+				journaled ? "journaled" : "raw", strerror(-err));
+			return err;
+		}
+	}
+	*secs = now() - t0;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned int batches[] = { 1, 64, 512, 4096 };
-	unsigned long npages = argc > 2 ? strtoul(argv[2], NULL, 0) : 16384, done, round, i;
-	double budget = argc > 3 ? atof(argv[3]) : 1.0, t0, raw, jr;
+	unsigned long npages = argc > 2 ? strtoul(argv[2], NULL, 0) : 16384, i;
+	double budget = argc > 3 ? atof(argv[3]) : 1.0, t0, ratio[MAX_PAIRS];
 	long psz = sysconf(_SC_PAGESIZE);
-	struct batch_result res;
 	struct journal *j = NULL;
 	struct proc_ident id;
 	struct mover m;
@@ -103,13 +134,13 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 	mover_init(&m, j);
-	printf("# journal %s: %s; %d NUMA node(s); %lu pages; %.1f s per measurement\n", argv[1],
+	printf("# journal %s: %s; %d NUMA node(s); %lu pages; %.1f s per batch size\n", argv[1],
 	       journal_granularity_name(j->granularity), numa_max_node() + 1, npages, budget);
-	printf("%-6s %14s %14s %8s\n", "batch", "raw pages/s", "journaled/s", "ratio");
+	printf("# ratio: median over pairs of adjacent raw and journaled rounds of t_raw/t_journaled\n");
+	printf("%-6s %14s %14s %8s %6s\n", "batch", "raw pages/s", "journaled/s", "ratio", "pairs");
 	for (bi = 0; bi < sizeof(batches) / sizeof(batches[0]); bi++) {
-		unsigned int b = batches[bi], rep;
-		double t_raw = 0, t_jr = 0;
-		unsigned long n_raw = 0, n_jr = 0, cur = 0;
+		unsigned int b = batches[bi], p, round = 0;
+		double t_raw = 0, t_jr = 0, tr, tj, med;
 
 		err = reset(pages, nodes, status, npages);
 		if (err) {
@@ -117,46 +148,31 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		/*
-		 * Alternate short raw and journaled slices so that drift of the
-		 * machine (a TCG guest especially) hits both sides alike.  One
-		 * cursor (page, round) runs through all slices: each slice goes
-		 * on where the last one stopped, so no move is a no-op.
+		 * Pairs of rounds, raw and journaled back to back, so that the
+		 * machine's drift (a loaded TCG guest's speed varies by a factor
+		 * of several) hits both alike; the order alternates so that each
+		 * side moves pages in both directions equally often; the median
+		 * of the pairs' ratios ignores the pairs a burst of load hit.
 		 */
-		round = 0;
-		for (rep = 0; rep < 2 * SLICES; rep++) {
-			bool journaled = rep & 1;
-			double slice = budget / SLICES;
+		t0 = now();
+		for (p = 0; p < MAX_PAIRS && (p < MIN_PAIRS || (now() - t0 < budget)); p++) {
+			bool raw_first = !(p & 1);
 
-			done = 0;
-			t0 = now();
-			while (now() - t0 < slice) {
-				if (cur + b > npages) {
-					cur = 0;
-					round++;
-				}
-				err = journaled ? mover_move_batch(&m, &id, (uintptr_t)pages[cur],
-								   b, dst_of(round), &res) :
-						  raw_move(pages + cur, nodes + cur, status + cur,
-							   b, dst_of(round));
-				if (err) {
-					fprintf(stderr, "bench_mover: %s move: %s\n",
-						journaled ? "journaled" : "raw", strerror(-err));
-					return 1;
-				}
-				done += b;
-				cur += b;
-			}
-			if (journaled) {
-				t_jr += now() - t0;
-				n_jr += done;
-			} else {
-				t_raw += now() - t0;
-				n_raw += done;
-			}
+			err = round_of(!raw_first, &m, &id, pages, nodes, status, npages, b,
+				       dst_of(round++), raw_first ? &tr : &tj);
+			if (!err)
+				err = round_of(raw_first, &m, &id, pages, nodes, status, npages, b,
+					       dst_of(round++), raw_first ? &tj : &tr);
+			if (err)
+				return 1;
+			t_raw += tr;
+			t_jr += tj;
+			ratio[p] = tr / tj;
 		}
-		raw = n_raw / t_raw;
-		jr = n_jr / t_jr;
-		printf("%-6u %14.0f %14.0f %7.2fx\n", b, raw, jr, jr / raw);
+		qsort(ratio, p, sizeof(ratio[0]), cmp_double);
+		med = p & 1 ? ratio[p / 2] : (ratio[p / 2 - 1] + ratio[p / 2]) / 2;
+		printf("%-6u %14.0f %14.0f %7.2fx %6u\n", b, p * (npages / b * b) / t_raw,
+		       p * (npages / b * b) / t_jr, med, p);
 		fflush(stdout);
 	}
 	mover_fini(&m);
