@@ -185,19 +185,6 @@ static void merge_pages(const struct nt_page *a, size_t na, const struct nt_page
 	}
 }
 
-static int cmp_move(const void *a, const void *b)
-{
-	const struct policy_move *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	if (x->start_time != y->start_time)
-		return x->start_time < y->start_time ? -1 : 1;
-	if (x->to_node != y->to_node)
-		return x->to_node < y->to_node ? -1 : 1;
-	return (x->addr > y->addr) - (x->addr < y->addr);
-}
-
 static int plan_reserve(struct policy_plan *plan, size_t n)
 {
 	void *p;
@@ -219,30 +206,6 @@ static int plan_reserve(struct policy_plan *plan, size_t n)
 	return 0;
 }
 
-static void make_batches(struct policy_plan *plan)
-{
-	size_t i;
-
-	if (plan->nr_moves > 1)
-		qsort(plan->moves, plan->nr_moves, sizeof(*plan->moves), cmp_move);
-	plan->nr_batches = 0;
-	for (i = 0; i < plan->nr_moves; i++) {
-		const struct policy_move *m = &plan->moves[i];
-		struct policy_batch *b =
-			plan->nr_batches ? &plan->batches[plan->nr_batches - 1] : NULL;
-
-		if (!b || b->tgid != m->tgid || b->start_time != m->start_time ||
-		    b->to_node != m->to_node) {
-			b = &plan->batches[plan->nr_batches++];
-			*b = (struct policy_batch){ .tgid = m->tgid,
-						    .to_node = m->to_node,
-						    .start_time = m->start_time,
-						    .first = i };
-		}
-		b->nr++;
-	}
-}
-
 /* New decisions of this interval into @add (sorted, distinct); pending ones refreshed. */
 static size_t decide(struct next_touch *nt, const struct nt_fault *faults, size_t n,
 		     struct nt_page *add, struct nt_counters *c)
@@ -252,7 +215,7 @@ static size_t decide(struct next_touch *nt, const struct nt_fault *faults, size_
 	for (i = 0; i < n; i++) {
 		const struct nt_fault *f = &faults[i];
 		const struct nt_mark *m;
-		struct nt_page *p;
+		struct nt_page *p, np;
 
 		if (f->cpu_node < 0)
 			continue;
@@ -266,27 +229,23 @@ static size_t decide(struct next_touch *nt, const struct nt_fault *faults, size_
 				p->from_node = f->node;
 			continue;
 		}
+		np = (struct nt_page){ .tgid = f->tgid,
+				       .to_node = f->cpu_node,
+				       .start_time = f->start_time,
+				       .addr = f->addr,
+				       .mark_ns = m->mark_ns,
+				       .from_node = f->node };
 		if (p) {
 			/* Left by another process or mark (nt_set_marks not called since). */
-			*p = (struct nt_page){ .tgid = f->tgid,
-					       .to_node = f->cpu_node,
-					       .start_time = f->start_time,
-					       .addr = f->addr,
-					       .mark_ns = m->mark_ns,
-					       .from_node = f->node };
+			*p = np;
 			c->decided++;
-			continue;
+		} else {
+			add[nadd++] = np;
 		}
-		add[nadd++] = (struct nt_page){ .tgid = f->tgid,
-						.to_node = f->cpu_node,
-						.start_time = f->start_time,
-						.addr = f->addr,
-						.mark_ns = m->mark_ns,
-						.from_node = f->node };
 	}
 	if (nadd > 1)
 		qsort(add, nadd, sizeof(*add), cmp_page);
-	/* The same page twice in one interval: the first stays. */
+	/* The same page twice in one interval: one decision (qsort is not stable). */
 	for (i = k = 0; i < nadd; i++)
 		if (!k || cmp_page(&add[k - 1], &add[i]))
 			add[k++] = add[i];
@@ -355,7 +314,7 @@ int nt_plan(struct next_touch *nt, const struct nt_fault *faults, size_t n, uint
 	}
 	c->consumed = nt->nr_pages - c->pending;
 	c->planned = plan->nr_moves;
-	make_batches(plan);
+	policy_plan_batch(plan); /* pad 0: by process, destination, address */
 cleanup:
 	free(merged);
 	free(add);

@@ -1219,6 +1219,13 @@ bool policy_page_cooling(const struct policy *pol, uint32_t tgid, uint64_t addr)
 	return i >= 0 && in_cooldown(pol, &pol->slots[i]);
 }
 
+void policy_plan_batch(struct policy_plan *plan)
+{
+	plan->nr_batches = 0;
+	if (plan->nr_moves) /* qsort(NULL, 0) is undefined */
+		make_batches(plan);
+}
+
 int policy_note_move(struct policy *pol, uint32_t tgid, uint64_t start_time, uint64_t addr,
 		     uint32_t to_node, bool to_fast)
 {

@@ -222,6 +222,11 @@ size_t policy_tracked(const struct policy *pol);
  * tracked for that process.
  */
 bool policy_page_cooling(const struct policy *pol, uint32_t tgid, uint64_t addr);
+/*
+ * Group plan->moves built outside policy_plan() into batches as it does
+ * (pad 0: demotions; 1: promotions); cap_batches must be >= nr_moves.
+ */
+void policy_plan_batch(struct policy_plan *plan);
 int policy_note_move(struct policy *pol, uint32_t tgid, uint64_t start_time, uint64_t addr,
 		     uint32_t to_node, bool to_fast);
 
