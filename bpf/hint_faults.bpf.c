@@ -11,6 +11,9 @@
  * fault_user     fallback when neither fentry nor kprobe works: the
  *                exceptions:page_fault_user tracepoint, protection faults only.
  * proc_exit      drops an attached process from pid_filter when it exits.
+ *
+ * next_touch is only declared here, so that it is pinned with the others
+ * and has BTF for bpftool: user space writes and reads it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -60,6 +63,13 @@ struct {
 } run_info SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PAUTONUMA_NEXT_TOUCH_ENTRIES);
+	__type(key, struct next_touch_key);
+	__type(value, struct next_touch_val);
+} next_touch SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
@@ -95,7 +105,7 @@ static __always_inline int record_fault(__u64 addr, bool pair)
 	now = bpf_ktime_get_ns();
 	val = bpf_map_lookup_elem(&page_heat, &key);
 	if (!val) {
-		struct heat_val init = { .first_ns = now, .node = -1 };
+		struct heat_val init = { .first_ns = now, .node = -1, .last_cpu_node = -1 };
 
 		bpf_map_update_elem(&page_heat, &key, &init, BPF_NOEXIST);
 		val = bpf_map_lookup_elem(&page_heat, &key);
@@ -105,6 +115,7 @@ static __always_inline int record_fault(__u64 addr, bool pair)
 		}
 	}
 	nid = bpf_get_numa_node_id();
+	val->last_cpu_node = nid;
 	if (nid >= PAUTONUMA_MAX_NODES)
 		nid = PAUTONUMA_MAX_NODES - 1;
 	__sync_fetch_and_add(&val->faults, 1);

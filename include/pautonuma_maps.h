@@ -14,6 +14,8 @@
 /* Default number of pages tracked in page_heat (set at load time). */
 #define PAUTONUMA_HEAT_ENTRIES 262144
 #define PAUTONUMA_FILTER_ENTRIES 1024
+/* Ranges marked for affinity-on-next-touch at once, all processes. */
+#define PAUTONUMA_NEXT_TOUCH_ENTRIES 1024
 
 /* task_numa_fault() flags, include/linux/sched/numa_balancing.h (stable since 3.13). */
 #define PAUTONUMA_TNF_MIGRATED 0x01
@@ -42,11 +44,33 @@ struct heat_val {
 	__u32 pages; /* base pages behind this entry (512 for a THP), 0 unknown */
 	__u32 migrate_ok; /* kernel migrations of this page on a hint fault */
 	__u32 migrate_fail;
+	__s32 last_cpu_node; /* node of the CPU that took the last fault (at last_ns) */
+	__u32 pad;
 };
 
 /* pid_filter value: the identity the tgid was attached with. */
 struct filter_val {
 	__u64 start_time; /* /proc/PID/stat field 22, clock ticks since boot */
+};
+
+/*
+ * next_touch key: pages [start, end) of one process marked by `pautonuma
+ * next-touch`; the daemon moves each page to the node of the CPU of its
+ * next hint fault after mark_ns (the last one of the first interval that
+ * has any). Written and read by user space only: no BPF
+ * program looks at it (no policy in BPF); pinned so that operators and the
+ * command reach the running daemon.
+ */
+struct next_touch_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start; /* page aligned */
+	__u64 end; /* exclusive, page aligned */
+};
+
+struct next_touch_val {
+	__u64 start_time; /* the marked process: /proc/PID/stat field 22 */
+	__u64 mark_ns; /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns() */
 };
 
 /* fault_stats (per-CPU array, one entry). */

@@ -21,7 +21,7 @@
 #include "heat_reader.h"
 
 static const char *const pin_names[] = {
-	"page_heat", "pid_filter", "fault_stats", "migrate_stats", "run_info",
+	"page_heat", "pid_filter", "fault_stats", "migrate_stats", "run_info", "next_touch",
 };
 
 struct observer {
@@ -31,6 +31,7 @@ struct observer {
 	struct observer_maps maps;
 	enum heat_hook hook;
 	bool pinned;
+	bool pin_next_touch;
 	char hooks[512];
 	observer_event_fn event_fn;
 	void *event_ctx;
@@ -213,7 +214,7 @@ static int pin_maps(struct observer *ob, char *why, size_t why_len)
 {
 	struct bpf_map *maps[] = {
 		ob->hf->maps.page_heat,	    ob->hf->maps.pid_filter, ob->hf->maps.fault_stats,
-		ob->mg->maps.migrate_stats, ob->hf->maps.run_info,
+		ob->mg->maps.migrate_stats, ob->hf->maps.run_info,   ob->hf->maps.next_touch,
 	};
 	char path[128];
 	size_t i;
@@ -231,6 +232,9 @@ static int pin_maps(struct observer *ob, char *why, size_t why_len)
 	}
 	ob->pinned = true;
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		/* Its pin says that a daemon reads the marks: none in --observe-only. */
+		if (maps[i] == ob->hf->maps.next_touch && !ob->pin_next_touch)
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", OBSERVER_PIN_DIR, pin_names[i]);
 		err = bpf_map__pin(maps[i], path);
 		if (err) {
@@ -290,7 +294,8 @@ int observer_start(const struct observer_opts *opts, struct observer **out, char
 		snprintf(why, why_len, "%s", strerror(ENOMEM));
 		goto cleanup;
 	}
-	ob->maps = (struct observer_maps){ -1, -1, -1, -1, -1 };
+	ob->maps = (struct observer_maps)OBSERVER_MAPS_CLOSED;
+	ob->pin_next_touch = opts->next_touch;
 
 	addr_fn = find_func(btf, addr_fns, 2);
 	if (addr_fn && btf__find_by_name_kind(btf, "task_numa_fault", BTF_KIND_FUNC) > 0) {
@@ -340,6 +345,7 @@ int observer_start(const struct observer_opts *opts, struct observer **out, char
 	ob->maps.fault_stats = bpf_map__fd(ob->hf->maps.fault_stats);
 	ob->maps.migrate_stats = bpf_map__fd(ob->mg->maps.migrate_stats);
 	ob->maps.run_info = bpf_map__fd(ob->hf->maps.run_info);
+	ob->maps.next_touch = bpf_map__fd(ob->hf->maps.next_touch);
 	ob->rb = ring_buffer__new(bpf_map__fd(ob->hf->maps.events), handle_event, ob, NULL);
 	if (!ob->rb) {
 		err = -errno;
@@ -409,16 +415,21 @@ int observer_poll(struct observer *ob, int timeout_ms, observer_event_fn fn, voi
 
 int observer_maps_open_pinned(struct observer_maps *m)
 {
-	int *fds[] = { &m->page_heat, &m->pid_filter, &m->fault_stats, &m->migrate_stats,
-		       &m->run_info };
+	int *fds[] = { &m->page_heat,	  &m->pid_filter, &m->fault_stats,
+		       &m->migrate_stats, &m->run_info,	  &m->next_touch };
 	char path[128];
 	size_t i;
 	int err;
 
-	*m = (struct observer_maps){ -1, -1, -1, -1, -1 };
+	*m = (struct observer_maps)OBSERVER_MAPS_CLOSED;
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", OBSERVER_PIN_DIR, pin_names[i]);
 		*fds[i] = bpf_obj_get(path);
+		/* An --observe-only instance pins no next_touch. */
+		if (*fds[i] < 0 && fds[i] == &m->next_touch && *fds[i] == -ENOENT) {
+			*fds[i] = -1;
+			continue;
+		}
 		if (*fds[i] < 0) {
 			err = *fds[i];
 			*fds[i] = -1;
@@ -431,8 +442,8 @@ int observer_maps_open_pinned(struct observer_maps *m)
 
 void observer_maps_close(struct observer_maps *m)
 {
-	int *fds[] = { &m->page_heat, &m->pid_filter, &m->fault_stats, &m->migrate_stats,
-		       &m->run_info };
+	int *fds[] = { &m->page_heat,	  &m->pid_filter, &m->fault_stats,
+		       &m->migrate_stats, &m->run_info,	  &m->next_touch };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -628,6 +639,66 @@ int observer_heat_consume(const struct observer_maps *m, struct heat_key **keys,
 			  struct heat_val **vals, size_t *n)
 {
 	return heat_read(m, true, keys, vals, n);
+}
+
+int observer_next_touch_mark(const struct observer_maps *m, const struct next_touch_key *k,
+			     const struct next_touch_val *v)
+{
+	if (m->next_touch < 0)
+		return -ENOENT;
+	return bpf_map_update_elem(m->next_touch, k, v, BPF_ANY);
+}
+
+int observer_next_touch_del(const struct observer_maps *m, const struct next_touch_key *k)
+{
+	if (m->next_touch < 0)
+		return -ENOENT;
+	return bpf_map_delete_elem(m->next_touch, k);
+}
+
+int observer_next_touch_list(const struct observer_maps *m, struct next_touch_key **keys,
+			     struct next_touch_val **vals, size_t *n)
+{
+	struct next_touch_key *k = NULL, *prev = NULL, cur;
+	struct next_touch_val *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int err;
+
+	*keys = NULL;
+	*vals = NULL;
+	*n = 0;
+	if (m->next_touch < 0)
+		return -ENOENT;
+	while (!(err = bpf_map_get_next_key(m->next_touch, prev, &cur))) {
+		if (cnt == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			void *nk = realloc(k, ncap * sizeof(*k)), *nv;
+
+			if (nk)
+				k = nk;
+			nv = nk ? realloc(v, ncap * sizeof(*v)) : NULL;
+			if (!nv) {
+				free(k);
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		k[cnt] = cur;
+		prev = &k[cnt];
+		if (!bpf_map_lookup_elem(m->next_touch, &k[cnt], &v[cnt]))
+			cnt++; /* else deleted meanwhile: its slot is reused */
+	}
+	if (err != -ENOENT) {
+		free(k);
+		free(v);
+		return err;
+	}
+	*keys = k;
+	*vals = v;
+	*n = cnt;
+	return 0;
 }
 
 void observer_reason_names(char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN])

@@ -23,6 +23,7 @@ struct observer_opts {
 	bool observe_all;
 	__u32 heat_entries; /* 0: PAUTONUMA_HEAT_ENTRIES */
 	bool verbose; /* show libbpf's messages */
+	bool next_touch; /* pin next_touch too: a daemon that moves pages runs */
 };
 
 /* File descriptors of the pinned maps; -1 when closed. */
@@ -32,7 +33,14 @@ struct observer_maps {
 	int fault_stats;
 	int migrate_stats;
 	int run_info;
+	int next_touch; /* -1 also when the running instance pinned none (--observe-only) */
 };
+
+/* Every descriptor closed: the initializer of struct observer_maps. */
+#define OBSERVER_MAPS_CLOSED           \
+	{                              \
+		-1, -1, -1, -1, -1, -1 \
+	}
 
 /* Summed over CPUs. */
 struct observer_stats {
@@ -96,6 +104,15 @@ int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
  */
 int observer_heat_consume(const struct observer_maps *m, struct heat_key **keys,
 			  struct heat_val **vals, size_t *n);
+/* Mark pages for next-touch (replaces the mark of the same range): 0, -E2BIG full, -errno. */
+int observer_next_touch_mark(const struct observer_maps *m, const struct next_touch_key *k,
+			     const struct next_touch_val *v);
+/* -ENOENT if there was no such mark. */
+int observer_next_touch_del(const struct observer_maps *m, const struct next_touch_key *k);
+/* Every mark; the caller frees *@keys and *@vals. -ENOENT when next_touch is not open. */
+int observer_next_touch_list(const struct observer_maps *m, struct next_touch_key **keys,
+			     struct next_touch_val **vals, size_t *n);
+
 /* Names of the kernel's migrate_reason values, from its BTF; unknown ones "reasonN". */
 void observer_reason_names(char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN]);
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pautonuma attach|detach PID...: change the running observer's PID filter. */
+/*
+ * pautonuma attach|detach PID...: change the running observer's PID filter;
+ * and the helpers of every command that talks to the running instance.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +14,7 @@
 #include "cmds.h"
 #include "proc_ident.h"
 
-static int parse_pid(const char *cmd, const char *s, pid_t *out)
+int cmd_parse_pid(const char *cmd, const char *s, pid_t *out)
 {
 	char *end;
 	long v;
@@ -26,7 +29,7 @@ static int parse_pid(const char *cmd, const char *s, pid_t *out)
 	return 0;
 }
 
-static int open_running(const char *cmd, struct observer_maps *m)
+int cmd_open_running(const char *cmd, struct observer_maps *m)
 {
 	int err;
 
@@ -48,7 +51,7 @@ static int open_running(const char *cmd, struct observer_maps *m)
 	return EXIT_OK;
 }
 
-static const char *ident_error(int err)
+const char *cmd_ident_error(int err)
 {
 	return err == -ESRCH  ? "no such process" :
 	       err == -EINVAL ? "not a process (a thread of another?)" :
@@ -58,7 +61,7 @@ static const char *ident_error(int err)
 static int filter_cmd(int argc, char **argv, bool attach)
 {
 	const char *cmd = argv[0];
-	struct observer_maps m = { -1, -1, -1, -1, -1 };
+	struct observer_maps m = OBSERVER_MAPS_CLOSED;
 	struct proc_ident *ids = NULL, again;
 	int i, n = argc - 1, err, ret;
 
@@ -72,12 +75,12 @@ static int filter_cmd(int argc, char **argv, bool attach)
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++) {
-		if (parse_pid(cmd, argv[i + 1], &ids[i].tgid)) {
+		if (cmd_parse_pid(cmd, argv[i + 1], &ids[i].tgid)) {
 			ret = EXIT_USAGE;
 			goto cleanup;
 		}
 	}
-	ret = open_running(cmd, &m);
+	ret = cmd_open_running(cmd, &m);
 	if (ret)
 		goto cleanup;
 	/* All or nothing: check every PID before changing the filter. */
@@ -85,7 +88,7 @@ static int filter_cmd(int argc, char **argv, bool attach)
 		err = proc_ident_get(ids[i].tgid, &ids[i]);
 		if (err) {
 			fprintf(stderr, "pautonuma: %s: pid %d: %s\n", cmd, (int)ids[i].tgid,
-				ident_error(err));
+				cmd_ident_error(err));
 			ret = EXIT_FAIL;
 			goto cleanup;
 		}

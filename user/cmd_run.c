@@ -403,6 +403,7 @@ int cmd_run(int argc, char **argv)
 		printf("pautonuma: warning: one NUMA node: the kernel makes no NUMA hint faults "
 		       "here, page_heat will stay empty\n");
 
+	opts.next_touch = !observe_only; /* a daemon takes `pautonuma next-touch` marks */
 	err = observer_start(&opts, &ob, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "pautonuma: run: %s\n", why);
@@ -505,6 +506,9 @@ cleanup:
 		       (unsigned long long)dt->cycles, (unsigned long long)dt->promoted,
 		       (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
 		       (unsigned long long)dt->batches, (unsigned long long)dt->pingpong);
+		if (dt->next_touch)
+			printf("pautonuma: next-touch: %llu pages moved to the node that touched them\n",
+			       (unsigned long long)dt->next_touch);
 		daemon_destroy(dmn);
 	}
 	if (sysctl_state_restore(&ss, stdout))

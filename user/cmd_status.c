@@ -12,7 +12,7 @@
 
 int cmd_status(int argc, char **argv)
 {
-	struct observer_maps m = { -1, -1, -1, -1, -1 };
+	struct observer_maps m = OBSERVER_MAPS_CLOSED;
 	bool json = false;
 	int i, err;
 

@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "journal.h"
 #include "mover.h"
+#include "next_touch.h"
 #include "proc_ident.h"
 #include "recovery.h"
 #include "topology.h"
@@ -32,6 +33,10 @@ struct daemon {
 	size_t obs_cap;
 	struct daemon_totals t;
 	long page_size;
+	struct next_touch *nt;
+	struct policy_plan nt_plan;
+	struct nt_fault *ntf;
+	size_t ntf_cap;
 };
 
 static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, size_t nf,
@@ -110,6 +115,12 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 	d->o = *o;
 	d->page_size = sysconf(_SC_PAGESIZE);
 	policy_plan_init(&d->plan);
+	policy_plan_init(&d->nt_plan);
+	err = nt_create(&d->nt);
+	if (err) {
+		snprintf(why, why_len, "out of memory");
+		goto fail;
+	}
 	err = topology_read("/sys", &d->topo, why, why_len);
 	if (err)
 		goto fail;
@@ -173,12 +184,14 @@ fail:
 }
 
 /*
- * Move one batch of the plan, as runs of contiguous pages, each journaled.
- * Returns -EBADFD when the journal became unusable (it said why), else 0.
+ * Move one batch of @moves, as runs of contiguous pages, each journaled;
+ * count into @moved. Returns -EBADFD when the journal became unusable (it
+ * said why), else 0.
  */
-static int move_batch(struct daemon *d, const struct policy_batch *b)
+static int move_batch(struct daemon *d, const struct policy_move *moves,
+		      const struct policy_batch *b, uint64_t *moved)
 {
-	const struct policy_move *mv = d->plan.moves + b->first;
+	const struct policy_move *mv = moves + b->first;
 	struct proc_ident id = { .tgid = b->tgid, .start_time = b->start_time };
 	struct batch_result res;
 	size_t i = 0, n;
@@ -198,13 +211,150 @@ static int move_batch(struct daemon *d, const struct policy_batch *b)
 			return err;
 		if (res.begin_seq)
 			d->t.batches++;
-		if (b->promote)
-			d->t.promoted += res.c.at_dst;
-		else
-			d->t.demoted += res.c.at_dst;
+		*moved += res.c.at_dst;
 		d->t.failed += n - res.c.at_dst;
 		i += n;
 	}
+	return 0;
+}
+
+static bool nt_busy(void *ctx, uint32_t tgid, uint64_t addr)
+{
+	const struct daemon *d = ctx;
+
+	return policy_page_cooling(d->pol, tgid, addr);
+}
+
+/*
+ * The marks in force for next_touch.c; marks of processes that exited or
+ * whose PID now names another process are deleted from the map.
+ */
+static int nt_load_marks(struct daemon *d, const struct observer_maps *m,
+			 const struct filter_entry *f, size_t nf, FILE *out)
+{
+	struct next_touch_key *mk = NULL;
+	struct next_touch_val *mv = NULL;
+	struct nt_mark *marks = NULL;
+	size_t nm = 0, k = 0, i;
+	struct proc_ident id;
+	int err;
+
+	err = observer_next_touch_list(m, &mk, &mv, &nm);
+	if (err)
+		return err;
+	if (nm && !(marks = calloc(nm, sizeof(*marks)))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nm; i++) {
+		err = ident_lookup(&d->ic, f, nf, mk[i].tgid, &id);
+		if (err == -ENOMEM)
+			goto out;
+		if (err || id.start_time != mv[i].start_time) {
+			observer_next_touch_del(m, &mk[i]);
+			fprintf(out, "next-touch: pid %u %s: mark 0x%llx-0x%llx dropped\n",
+				mk[i].tgid, err ? "exited" : "now names another process",
+				(unsigned long long)mk[i].start, (unsigned long long)mk[i].end);
+			continue;
+		}
+		marks[k++] = (struct nt_mark){ .tgid = mk[i].tgid,
+					       .start_time = mv[i].start_time,
+					       .start = mk[i].start,
+					       .end = mk[i].end,
+					       .mark_ns = mv[i].mark_ns };
+	}
+	err = nt_set_marks(d->nt, marks, k);
+out:
+	free(marks);
+	free(mk);
+	free(mv);
+	return err;
+}
+
+/*
+ * Affinity-on-next-touch (next_touch.h): after the policy's moves, with
+ * what is left of the interval's budget, move marked pages to the node of
+ * the CPU that touched them, journaled like every move.
+ */
+static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
+			    const struct heat_key *keys, const struct heat_val *vals, size_t n,
+			    const struct filter_entry *f, size_t nf, FILE *out)
+{
+	uint64_t moved0 = d->t.next_touch, fail0 = d->t.failed, budget = 0;
+	const struct topo_node *tn;
+	struct nt_counters c;
+	struct proc_ident id;
+	size_t i, nfault = 0;
+	int err;
+
+	if (m->next_touch < 0)
+		return 0; /* this observer pinned no next_touch map */
+	err = nt_load_marks(d, m, f, nf, out);
+	if (err)
+		return err;
+	if (!nt_nr_marks(d->nt))
+		return 0; /* and nt_set_marks() forgot every decision */
+	if (n > d->ntf_cap) {
+		struct nt_fault *nf2 = realloc(d->ntf, n * sizeof(*nf2));
+
+		if (!nf2)
+			return -ENOMEM;
+		d->ntf = nf2;
+		d->ntf_cap = n;
+	}
+	for (i = 0; i < n; i++) {
+		err = ident_lookup(&d->ic, f, nf, keys[i].tgid, &id);
+		if (err == -ENOMEM)
+			return err;
+		if (err || !nt_find_mark(d->nt, keys[i].tgid, id.start_time, keys[i].addr))
+			continue;
+		/* Only to a node this daemon knows (a CPU node with memory). */
+		tn = topology_node(&d->topo, vals[i].last_cpu_node);
+		d->ntf[nfault++] = (struct nt_fault){
+			.tgid = keys[i].tgid,
+			.node = vals[i].node,
+			.start_time = id.start_time,
+			.addr = keys[i].addr,
+			.last_ns = vals[i].last_ns,
+			.cpu_node = tn ? tn->id : -1,
+		};
+	}
+	if (d->plan.c.budget_pages > d->plan.nr_moves)
+		budget = d->plan.c.budget_pages - d->plan.nr_moves;
+	err = nt_plan(d->nt, d->ntf, nfault, budget, nt_busy, d, &d->nt_plan, &c);
+	if (err)
+		return err;
+	for (i = 0; i < d->nt_plan.nr_batches; i++) {
+		const struct policy_batch *b = &d->nt_plan.batches[i];
+
+		fprintf(out, "next-touch: %s pid %u -> node %u: %zu pages from 0x%llx\n",
+			d->o.dry_run ? "would move" : "moving", b->tgid, b->to_node, b->nr,
+			(unsigned long long)d->nt_plan.moves[b->first].addr);
+		if (!d->o.dry_run)
+			err = move_batch(d, d->nt_plan.moves, b, &d->t.next_touch);
+		if (err)
+			return err;
+	}
+	/* Like the policy's own moves: the cooldown starts whatever the outcome. */
+	for (i = 0; i < d->nt_plan.nr_moves; i++) {
+		const struct policy_move *mv = &d->nt_plan.moves[i];
+
+		tn = topology_node(&d->topo, (int)mv->to_node);
+		policy_note_move(d->pol, mv->tgid, mv->start_time, mv->addr, mv->to_node,
+				 tn && tn->tier == TOPO_FAST);
+	}
+	fprintf(out,
+		"next-touch: %llu marks, %llu pages decided, %llu already in place, %llu planned "
+		"(deferred: budget %llu, cooldown %llu), %llu pending, %llu consumed",
+		(unsigned long long)c.marks, (unsigned long long)c.decided,
+		(unsigned long long)c.in_place, (unsigned long long)c.planned,
+		(unsigned long long)c.deferred_budget, (unsigned long long)c.deferred_busy,
+		(unsigned long long)c.pending, (unsigned long long)c.consumed);
+	if (!d->o.dry_run)
+		fprintf(out, "; moved +%llu, %llu not moved",
+			(unsigned long long)(d->t.next_touch - moved0),
+			(unsigned long long)(d->t.failed - fail0));
+	fputc('\n', out);
 	return 0;
 }
 
@@ -265,8 +415,12 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 	if (d->o.dry_run) {
 		policy_plan_print(out, &d->plan);
 	} else {
-		for (i = 0; i < d->plan.nr_batches && !err; i++)
-			err = move_batch(d, &d->plan.batches[i]);
+		for (i = 0; i < d->plan.nr_batches && !err; i++) {
+			const struct policy_batch *b = &d->plan.batches[i];
+
+			err = move_batch(d, d->plan.moves, b,
+					 b->promote ? &d->t.promoted : &d->t.demoted);
+		}
 		if (err)
 			goto out;
 	}
@@ -285,6 +439,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 			(unsigned long long)(d->t.demoted - dem0),
 			(unsigned long long)(d->t.failed - fail0));
 	fputc('\n', out);
+	err = next_touch_cycle(d, m, keys, vals, n, f, nf, out);
 out:
 	free(f);
 	free(keys);
@@ -302,6 +457,9 @@ void daemon_destroy(struct daemon *d)
 	if (!d)
 		return;
 	policy_destroy(d->pol);
+	nt_destroy(d->nt);
+	policy_plan_fini(&d->nt_plan);
+	free(d->ntf);
 	free(d->obs);
 	free(d->ic.ids);
 	free(d->ic.err);

@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "report from the running observer's maps [--json]" },
 	{ "journal", cmd_journal, "create, dump, verify or recover the move journal" },
 	{ "move", cmd_move, "move pages of a process to a node, journaled" },
+	{ "next-touch", cmd_next_touch, "move marked pages to the node that touches them next" },
 };
 
 static void usage(FILE *f)

@@ -1208,3 +1208,39 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		fprintf(f, "%s\n", b->nr > 4 ? " ..." : "");
 	}
 }
+
+bool policy_page_cooling(const struct policy *pol, uint32_t tgid, uint64_t addr)
+{
+	long i;
+
+	if (!pol || !tgid)
+		return false;
+	i = table_find(pol, tgid, addr >> pol->page_shift);
+	return i >= 0 && in_cooldown(pol, &pol->slots[i]);
+}
+
+void policy_plan_batch(struct policy_plan *plan)
+{
+	plan->nr_batches = 0;
+	if (plan->nr_moves) /* qsort(NULL, 0) is undefined */
+		make_batches(plan);
+}
+
+int policy_note_move(struct policy *pol, uint32_t tgid, uint64_t start_time, uint64_t addr,
+		     uint32_t to_node, bool to_fast)
+{
+	struct pentry *e;
+	long i;
+
+	if (!pol || !tgid || to_node > POLICY_MAX_NODE_ID)
+		return -ENOENT;
+	i = table_find(pol, tgid, addr >> pol->page_shift);
+	if (i < 0 || pol->slots[i].start_time != start_time)
+		return -ENOENT;
+	e = &pol->slots[i];
+	/* A later move the other way within the window is then a ping-pong. */
+	e->dir = to_fast ? DIR_PROMOTE : DIR_DEMOTE;
+	e->last_move = pol->now;
+	e->node = to_node;
+	return 0;
+}

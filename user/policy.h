@@ -212,4 +212,22 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan);
 int policy_page_hotness(const struct policy *pol, uint32_t tgid, uint64_t addr, double *hot);
 size_t policy_tracked(const struct policy *pol);
 
+/*
+ * Moves decided outside the plan (affinity-on-next-touch) honour the
+ * policy's cooldown and tell it what they did.
+ * policy_page_cooling: is the page within its cooldown after a move (true
+ * also for pages in this interval's plan)? Untracked pages are not.
+ * policy_note_move: the page moved to @to_node (@to_fast: a fast-tier node)
+ * in this interval; its cooldown starts. 0, or -ENOENT when the page is not
+ * tracked for that process.
+ */
+bool policy_page_cooling(const struct policy *pol, uint32_t tgid, uint64_t addr);
+/*
+ * Group plan->moves built outside policy_plan() into batches as it does
+ * (pad 0: demotions; 1: promotions); cap_batches must be >= nr_moves.
+ */
+void policy_plan_batch(struct policy_plan *plan);
+int policy_note_move(struct policy *pol, uint32_t tgid, uint64_t start_time, uint64_t addr,
+		     uint32_t to_node, bool to_fast);
+
 #endif

@@ -108,6 +108,7 @@ while [ -e /proc/$nopid ]; do nopid=$((nopid + 1)); done
 expect_fail "run --pid of no process: refused" 1 "no such process" "$PAUTONUMA" run --observe-only --pid $nopid
 expect_fail "attach without a running observer: refused" 1 "no observer is running" "$PAUTONUMA" attach $$
 expect_fail "status without a running observer: refused" 1 "no observer is running" "$PAUTONUMA" status
+expect_fail "next-touch without a running observer: refused" 1 "no observer is running" "$PAUTONUMA" next-touch $$
 
 # ---- load, report, exit at --duration
 "$PAUTONUMA" run --observe-only --all --interval 1 --duration 2 >"$tmp/run1" 2>&1
@@ -194,6 +195,8 @@ fi
 expect_fail "detach of a PID not attached: refused" 1 "not attached" "$PAUTONUMA" detach "$B_pid"
 expect_fail "attach of no process: refused" 1 "no such process" "$PAUTONUMA" attach $nopid
 expect_fail "attach of garbage: refused" 2 "invalid PID" "$PAUTONUMA" attach 12x
+[ ! -e "$PIN/next_touch" ] && ok "--observe-only pins no next_touch map" || not_ok "--observe-only pinned next_touch"
+expect_fail "next-touch on an --observe-only instance: refused" 1 "observe-only" "$PAUTONUMA" next-touch "$A_pid"
 
 kill "$A_pid"
 if wait_for 5 grep -q "pid $A_pid exited; dropped from the filter" "$tmp/run2"; then
