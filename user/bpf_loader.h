@@ -23,6 +23,8 @@ struct observer_opts {
 	bool observe_all;
 	__u32 heat_entries; /* 0: PAUTONUMA_HEAT_ENTRIES */
 	bool verbose; /* show libbpf's messages */
+	bool heat_on_node; /* allocate page_heat on heat_node (the slow tier) */
+	__u32 heat_node;
 };
 
 /* File descriptors of the pinned maps; -1 when closed. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -94,10 +95,25 @@ static int topo_to_policy(struct daemon *d, struct policy_topology *pt)
 	return 0;
 }
 
+/* /sys/kernel/mm/numa/demotion_enabled: does reclaim demote instead of dropping? */
+static bool kernel_demotes(void)
+{
+	char buf[16] = "";
+	FILE *f = fopen("/sys/kernel/mm/numa/demotion_enabled", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] == '1' || buf[0] == 'y' || buf[0] == 't';
+}
+
 int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, char *why,
 		  size_t why_len)
 {
 	struct recovery_stats st;
+	struct policy_config pcfg;
 	struct daemon *d;
 	int err, i;
 
@@ -156,7 +172,14 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 			"pautonuma: journal %s: %zu open batches at start, %zu rolled forward, %zu abandoned\n",
 			o->journal_path, st.open, st.rolled_forward, st.abandoned);
 	}
-	err = policy_create(&o->policy, &d->pol);
+	pcfg = o->policy;
+	if (pcfg.reclaim_promote && !kernel_demotes()) {
+		pcfg.reclaim_promote = 0;
+		fprintf(log, "pautonuma: the kernel does not demote (numa/demotion_enabled is not "
+			     "1): hot pages are promoted only into free room or in exchange for "
+			     "pages known to be colder\n");
+	}
+	err = policy_create(&pcfg, &d->pol);
 	if (err) {
 		snprintf(why, why_len, "policy: %s", strerror(-err));
 		goto fail;
@@ -198,6 +221,14 @@ static void move_batch(struct daemon *d, const struct policy_batch *b)
 	}
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 {
 	struct policy_topology pt;
@@ -205,6 +236,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 	struct heat_key *keys = NULL;
 	struct heat_val *vals = NULL;
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
+	uint64_t cpu0 = cpu_ns();
 	size_t n = 0, nf = 0, i, nobs = 0;
 	struct proc_ident id;
 	int err;
@@ -242,6 +274,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 			/* consumed each cycle: the map holds this interval's faults */
 			.faults_delta =
 				vals[i].faults > UINT32_MAX ? UINT32_MAX : (uint32_t)vals[i].faults,
+			.latency_us = vals[i].lat_faults ? vals[i].lat_min_us : 0,
 		};
 	}
 	err = topo_to_policy(d, &pt);
@@ -260,24 +293,42 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 	}
 	fprintf(out,
 		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "
-		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu",
+		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu, "
+		"%llu hot of %llu fast room, hot latency %.1f ms, %llu promotions by reclaim",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
 		(unsigned long long)d->plan.c.promoted, (unsigned long long)d->plan.c.demoted,
 		(unsigned long long)d->plan.c.skipped_cooldown,
 		(unsigned long long)d->plan.c.skipped_budget,
 		(unsigned long long)d->plan.c.skipped_capacity, d->plan.c.threshold,
-		(unsigned long long)d->plan.c.pingpong);
+		(unsigned long long)d->plan.c.pingpong, (unsigned long long)d->plan.c.hot_pages,
+		(unsigned long long)d->plan.c.fast_room, d->plan.c.hot_latency_ms,
+		(unsigned long long)d->plan.c.displaced);
 	if (!d->o.dry_run)
 		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
 			(unsigned long long)(d->t.promoted - prom0),
 			(unsigned long long)(d->t.demoted - dem0),
 			(unsigned long long)(d->t.failed - fail0));
-	fputc('\n', out);
+	d->t.cpu_ns += cpu_ns() - cpu0;
+	fprintf(out, "; cycle CPU %.1f ms\n", (cpu_ns() - cpu0) / 1e6);
 out:
 	free(f);
 	free(keys);
 	free(vals);
 	return err;
+}
+
+int daemon_meta_node(const struct daemon *d)
+{
+	const struct topo_node *best = NULL;
+	int i;
+
+	for (i = 0; i < d->topo.nr; i++) {
+		const struct topo_node *n = &d->topo.nodes[i];
+
+		if (n->tier == TOPO_SLOW && (!best || n->free_kb > best->free_kb))
+			best = n;
+	}
+	return best ? best->id : -1;
 }
 
 const struct daemon_totals *daemon_totals(const struct daemon *d)
