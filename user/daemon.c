@@ -13,6 +13,12 @@
 #include "recovery.h"
 #include "topology.h"
 
+/*
+ * Pages per move_pages(2) call: up to one BEGIN per page stays open in the
+ * ring until the call returns, so keep it well below any journal's ring.
+ */
+#define DAEMON_GROUP_PAGES 1024
+
 /* Identities of the processes seen in one cycle (few: a linear table). */
 struct ident_cache {
 	struct proc_ident *ids;
@@ -33,6 +39,7 @@ struct daemon {
 	size_t obs_cap;
 	struct daemon_totals t;
 	long page_size;
+	uint64_t addrs[DAEMON_GROUP_PAGES]; /* one group of a batch */
 };
 
 static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, size_t nf,
@@ -191,21 +198,21 @@ fail:
 	return err;
 }
 
-/* Move one batch of the plan, as runs of contiguous pages, each journaled. */
+/* Move one batch of the plan: groups of pages, each one move_pages(2). */
 static void move_batch(struct daemon *d, const struct policy_batch *b)
 {
 	const struct policy_move *mv = d->plan.moves + b->first;
 	struct proc_ident id = { .tgid = b->tgid, .start_time = b->start_time };
 	struct batch_result res;
-	size_t i = 0, n;
+	size_t i = 0, n, k;
 	int err;
 
 	while (i < b->nr) {
-		for (n = 1; i + n < b->nr && n < MOVER_MAX_BATCH &&
-			    mv[i + n].addr == mv[i].addr + n * d->page_size;
-		     n++)
-			;
-		err = mover_move_batch(&d->m, &id, mv[i].addr, n, b->to_node, &res);
+		n = b->nr - i < DAEMON_GROUP_PAGES ? b->nr - i : DAEMON_GROUP_PAGES;
+		/* plan->moves are sorted by address within a batch. */
+		for (k = 0; k < n; k++)
+			d->addrs[k] = mv[i + k].addr;
+		err = mover_move_pages(&d->m, &id, d->addrs, (uint32_t)n, b->to_node, &res);
 		if (err == -ESRCH && !res.begin_seq) {
 			d->t.gone++;
 			return; /* exited or recycled: nothing of it is touched */

@@ -303,8 +303,7 @@ static int config_check(const struct policy_config *cfg, uint64_t *budget)
 	if (!cfg->max_tracked || cfg->max_tracked > (1u << 28) || !cfg->evict_after)
 		return -EINVAL;
 	if (!(cfg->hot_latency_ms >= 0) || cfg->hot_latency_ms > 3600e3 ||
-	    cfg->hot_latency_auto > 1 ||
-	    cfg->reclaim_promote > 1)
+	    cfg->hot_latency_auto > 1 || cfg->reclaim_promote > 1)
 		return -EINVAL;
 
 	*budget = cfg->max_pages;
@@ -1117,8 +1116,7 @@ static void promote(struct interval *iv)
 			 */
 			for (k = 0; k < iv->nr_nodes; k++) {
 				struct node_acct *a = &iv->acct[k];
-				uint64_t unknown =
-					a->used > a->tracked ? a->used - a->tracked : 0;
+				uint64_t unknown = a->used > a->tracked ? a->used - a->tracked : 0;
 
 				if (a->tier == POLICY_TIER_FAST && a->displaced < unknown &&
 				    (!best || a->displaced < best->displaced))
@@ -1303,10 +1301,9 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		"ping-pong %llu (total %llu)\n",
 		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room,
 		c->hot_latency_ms, c->next_hot_latency_ms, (unsigned long long)c->displaced,
-		(unsigned long long)c->skipped_cooldown,
-		(unsigned long long)c->skipped_budget, (unsigned long long)c->skipped_capacity,
-		(unsigned long long)c->skipped_pid, (unsigned long long)c->pingpong,
-		(unsigned long long)c->pingpong_total);
+		(unsigned long long)c->skipped_cooldown, (unsigned long long)c->skipped_budget,
+		(unsigned long long)c->skipped_capacity, (unsigned long long)c->skipped_pid,
+		(unsigned long long)c->pingpong, (unsigned long long)c->pingpong_total);
 	for (i = 0; i < plan->nr_batches; i++) {
 		const struct policy_batch *b = &plan->batches[i];
 
