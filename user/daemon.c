@@ -199,7 +199,7 @@ fail:
 }
 
 /* Move one batch of the plan: groups of pages, each one move_pages(2). */
-static void move_batch(struct daemon *d, const struct policy_batch *b)
+static void move_batch(struct daemon *d, const struct policy_batch *b, FILE *log)
 {
 	const struct policy_move *mv = d->plan.moves + b->first;
 	struct proc_ident id = { .tgid = b->tgid, .start_time = b->start_time };
@@ -215,8 +215,14 @@ static void move_batch(struct daemon *d, const struct policy_batch *b)
 		err = mover_move_pages(&d->m, &id, d->addrs, (uint32_t)n, b->to_node, &res);
 		if (err == -ESRCH && !res.begin_seq) {
 			d->t.gone++;
+			fprintf(log,
+				"pautonuma: pid %u exited or was recycled: %zu moves dropped\n",
+				b->tgid, b->nr - i);
 			return; /* exited or recycled: nothing of it is touched */
 		}
+		if (err && err != -ESRCH)
+			fprintf(log, "pautonuma: moving %zu pages of pid %u to node %u: %s\n", n,
+				b->tgid, b->to_node, strerror(-err));
 		if (res.begin_seq)
 			d->t.batches++;
 		if (b->promote)
@@ -296,7 +302,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 		policy_plan_print(out, &d->plan);
 	} else {
 		for (i = 0; i < d->plan.nr_batches; i++)
-			move_batch(d, &d->plan.batches[i]);
+			move_batch(d, &d->plan.batches[i], out);
 	}
 	fprintf(out,
 		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "

@@ -162,6 +162,7 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->hot_latency_ms = 100;
 	cfg->hot_latency_auto = 1;
 	cfg->reclaim_promote = 1;
+	cfg->demote_idle = 0;
 }
 
 /* The scalar settings by name, for --config files and `key=value` options. */
@@ -194,6 +195,7 @@ static const struct cfg_key {
 	DBL(hot_latency_ms),
 	U32(hot_latency_auto),
 	U32(reclaim_promote),
+	U32(demote_idle),
 };
 #undef U32
 #undef DBL
@@ -303,7 +305,7 @@ static int config_check(const struct policy_config *cfg, uint64_t *budget)
 	if (!cfg->max_tracked || cfg->max_tracked > (1u << 28) || !cfg->evict_after)
 		return -EINVAL;
 	if (!(cfg->hot_latency_ms >= 0) || cfg->hot_latency_ms > 3600e3 ||
-	    cfg->hot_latency_auto > 1 || cfg->reclaim_promote > 1)
+	    cfg->hot_latency_auto > 1 || cfg->reclaim_promote > 1 || cfg->demote_idle > 1)
 		return -EINVAL;
 
 	*budget = cfg->max_pages;
@@ -1024,6 +1026,14 @@ static void demote_for_watermarks(struct interval *iv)
 		if (a->tier != POLICY_TIER_FAST || a->used <= a->high)
 			continue;
 		need = a->used - a->low;
+		/*
+		 * Down to the high watermark always; below it, only as far as
+		 * promotions wait for room: a fast tier that fills up again
+		 * (the kernel places new pages there first) would otherwise
+		 * lose a tenth of its pages each time, to pages no hotter.
+		 */
+		if (!iv->pol->cfg.demote_idle && need > a->used - a->high + iv->pol->nr_prom)
+			need = a->used - a->high + iv->pol->nr_prom;
 		c->demote_wanted += need;
 		while (need) {
 			const struct cand *v;

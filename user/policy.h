@@ -103,6 +103,9 @@ struct policy_pid_config {
  *                          LRU-coldest page. Needs the kernel's demotion
  *                          (numa/demotion_enabled); the daemon turns this off
  *                          without it
+ *  demote_idle 0           above the high watermark, demote down to it, and
+ *                          further only as many pages as promotions wait
+ *                          for (1: always down to the low watermark)
  */
 struct policy_config {
 	uint32_t interval_ms;
@@ -123,6 +126,7 @@ struct policy_config {
 	double hot_latency_ms;
 	uint32_t hot_latency_auto;
 	uint32_t reclaim_promote;
+	uint32_t demote_idle;
 	const struct policy_pid_config *pids; /* copied by policy_create() */
 	size_t nr_pids;
 };

@@ -39,6 +39,8 @@ static void world_init(struct world *w, uint64_t fast_cap, uint64_t fast_free)
 	w->cfg.max_tracked = 8192;
 	/* Plans stay within free room unless a test asks for reclaim's help. */
 	w->cfg.reclaim_promote = 0;
+	/* Most tests check the watermarks themselves: demote even with nothing waiting. */
+	w->cfg.demote_idle = 1;
 	policy_plan_init(&w->plan);
 }
 
@@ -1090,6 +1092,36 @@ static void test_reclaim_promote(void **state)
 	(void)state;
 }
 
+/*
+ * demote_idle 0 (the default): above the high watermark the node is brought
+ * down to it, and below it only as far as waiting promotions need.
+ */
+static void test_demote_on_demand(void **state)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 1000, 50); /* used 950: high 900, low 800 */
+	w.cfg.demote_idle = 0;
+	w.cfg.hot_latency_auto = 0;
+	world_start(&w);
+	for (i = 0; i < 600; i++)
+		see(&w, 3, BASE + i * PAGE, 0, 0); /* known, cold fast pages */
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 50);
+	assert_int_equal(w.plan.c.promoted, 0);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	/* The kernel fills it up again; now 20 hot pages wait on the slow node. */
+	for (i = 0; i < 20; i++)
+		see(&w, 3, BASE + (1000 + i) * PAGE, 1, 2);
+	tick(&w);
+	assert_int_equal(w.plan.c.promoted, 20);
+	assert_int_equal(w.plan.c.demoted, 70);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	world_fini(&w);
+	(void)state;
+}
+
 static void test_config_set(void **state)
 {
 	struct policy_config a, b;
@@ -1125,7 +1157,7 @@ static void test_config_set(void **state)
 		assert_int_equal(policy_config_set(&b, line, eq + 1), 0);
 		lines++;
 	}
-	assert_int_equal(lines, 18);
+	assert_int_equal(lines, 19);
 	/* Every field; the padding before pids is not a setting. */
 	assert_memory_equal(&a, &b,
 			    offsetof(struct policy_config, hot_latency_auto) +
@@ -1157,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(test_latency_separates_saturated_faults),
 		cmocka_unit_test(test_latency_limit_adapts),
 		cmocka_unit_test(test_reclaim_promote),
+		cmocka_unit_test(test_demote_on_demand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
