@@ -159,7 +159,7 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->threshold_relax = 0.0625;
 	cfg->max_tracked = 1u << 20;
 	cfg->evict_after = 128;
-	cfg->hot_latency_ms = 100;
+	cfg->hot_latency_ms = 1000;
 	cfg->hot_latency_auto = 1;
 	cfg->reclaim_promote = 1;
 	cfg->demote_idle = 0;
@@ -1027,13 +1027,14 @@ static void demote_for_watermarks(struct interval *iv)
 			continue;
 		need = a->used - a->low;
 		/*
-		 * Down to the high watermark always; below it, only as far as
-		 * promotions wait for room: a fast tier that fills up again
-		 * (the kernel places new pages there first) would otherwise
-		 * lose a tenth of its pages each time, to pages no hotter.
+		 * Not in advance: a fast tier the kernel keeps full (first
+		 * touch, new allocations) would lose a tenth of its pages each
+		 * time to pages no hotter, on a signal that may be thin. The
+		 * kernel's reclaim keeps it allocatable, and each promotion
+		 * that waits trades places with a colder page (promote()).
 		 */
-		if (!iv->pol->cfg.demote_idle && need > a->used - a->high + iv->pol->nr_prom)
-			need = a->used - a->high + iv->pol->nr_prom;
+		if (!iv->pol->cfg.demote_idle)
+			continue;
 		c->demote_wanted += need;
 		while (need) {
 			const struct cand *v;

@@ -85,7 +85,7 @@ struct policy_pid_config {
  *  threshold_relax 0.0625  faults taken back per quiet interval (slowly)
  *  max_tracked 1 << 20     pages tracked at most (table is twice as large)
  *  evict_after 128         intervals without a fault before a page is forgotten
- *  hot_latency_ms 100      a hint fault counts towards hotness only if it came
+ *  hot_latency_ms 1000     a hint fault counts towards hotness only if it came
  *                          within this time of the NUMA scan that armed it
  *                          (0: every fault counts). Every page touched once per
  *                          scan period faults once per period, so counts alone
@@ -103,9 +103,11 @@ struct policy_pid_config {
  *                          LRU-coldest page. Needs the kernel's demotion
  *                          (numa/demotion_enabled); the daemon turns this off
  *                          without it
- *  demote_idle 0           above the high watermark, demote down to it, and
- *                          further only as many pages as promotions wait
- *                          for (1: always down to the low watermark)
+ *  demote_idle 0           1: above the high watermark, demote the coldest
+ *                          pages down to the low watermark ahead of need.
+ *                          0: only trade a colder page for each promotion
+ *                          that waits (the kernel's reclaim keeps the node
+ *                          allocatable)
  */
 struct policy_config {
 	uint32_t interval_ms;
