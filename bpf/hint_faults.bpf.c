@@ -10,6 +10,9 @@
  *                outcome of the same fault (page node, migrated or not).
  * fault_user     fallback when neither fentry nor kprobe works: the
  *                exceptions:page_fault_user tracepoint, protection faults only.
+ * scan_*         change_prot_numa(vma, start, end): the NUMA scanner
+ *                protecting a range of the process; its time gives each
+ *                later hint fault in the range its latency.
  * proc_exit      drops an attached process from pid_filter when it exits.
  *
  * next_touch is only declared here, so that it is pinned with the others
@@ -47,6 +50,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct heat_key);
 } pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PAUTONUMA_FILTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct scan_ranges);
+} scan_ranges SEC(".maps");
+
+/* Template for a new scan_ranges entry (too large for the BPF stack). */
+static const struct scan_ranges no_ranges;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -88,11 +101,60 @@ static __always_inline bool wanted(__u32 tgid)
 	return observe_all || bpf_map_lookup_elem(&pid_filter, &tgid);
 }
 
+/* Microseconds since the last scan of the range holding @addr (>= 1), or 0. */
+static __always_inline __u32 scan_latency_us(__u32 tgid, __u64 addr, __u64 now)
+{
+	struct scan_ranges *sr = bpf_map_lookup_elem(&scan_ranges, &tgid);
+	__u64 scanned = 0, us;
+	int i;
+
+	if (!sr)
+		return 0;
+	for (i = 0; i < PAUTONUMA_SCAN_SLOTS; i++) {
+		struct scan_range *r = &sr->r[i];
+
+		if (addr >= r->start && addr < r->end && r->ns > scanned)
+			scanned = r->ns;
+	}
+	if (!scanned || scanned > now)
+		return 0;
+	us = (now - scanned) / 1000;
+	return us >= 0xffffffffULL ? 0xffffffffU : us ? (__u32)us : 1;
+}
+
+static __always_inline int record_scan(__u64 start, __u64 end)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct scan_ranges *sr;
+	__u32 i, slot;
+
+	if (!wanted(tgid))
+		return 0;
+	sr = bpf_map_lookup_elem(&scan_ranges, &tgid);
+	if (!sr) {
+		bpf_map_update_elem(&scan_ranges, &tgid, &no_ranges, BPF_NOEXIST);
+		sr = bpf_map_lookup_elem(&scan_ranges, &tgid);
+		if (!sr)
+			return 0;
+	}
+	/* The same VMA is scanned from the same start each pass: reuse its slot. */
+	slot = PAUTONUMA_SCAN_SLOTS;
+	for (i = 0; i < PAUTONUMA_SCAN_SLOTS; i++)
+		if (sr->r[i].start == start && sr->r[i].ns)
+			slot = i;
+	if (slot >= PAUTONUMA_SCAN_SLOTS)
+		slot = sr->next++ % PAUTONUMA_SCAN_SLOTS;
+	sr->r[slot].start = start;
+	sr->r[slot].end = end;
+	sr->r[slot].ns = bpf_ktime_get_ns();
+	return 0;
+}
+
 static __always_inline int record_fault(__u64 addr, bool pair)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct heat_key key = { .tgid = id >> 32, .addr = addr & ~4095ULL };
-	__u32 tid = (__u32)id, nid;
+	__u32 tid = (__u32)id, nid, lat;
 	struct fault_stats *st;
 	struct heat_val *val;
 	__u64 now;
@@ -121,6 +183,12 @@ static __always_inline int record_fault(__u64 addr, bool pair)
 	__sync_fetch_and_add(&val->faults, 1);
 	__sync_fetch_and_add(&val->faults_by_node[nid], 1);
 	val->last_ns = now;
+	lat = scan_latency_us(key.tgid, key.addr, now);
+	if (lat) {
+		__sync_fetch_and_add(&val->lat_faults, 1);
+		if (!val->lat_min_us || lat < val->lat_min_us)
+			val->lat_min_us = lat;
+	}
 	__sync_fetch_and_add(&st->hint_faults, 1);
 	if (pair)
 		bpf_map_update_elem(&pending, &tid, &key, BPF_ANY);
@@ -180,6 +248,18 @@ SEC("kprobe/task_numa_fault")
 int BPF_KPROBE(numa_fault_kprobe, int last_cpupid, int node, int pages, int flags)
 {
 	return record_outcome(node, pages, flags);
+}
+
+SEC("fentry/change_prot_numa")
+int BPF_PROG(scan_fentry, void *vma, unsigned long start, unsigned long end)
+{
+	return record_scan(start, end);
+}
+
+SEC("kprobe/change_prot_numa")
+int BPF_KPROBE(scan_kprobe, void *vma, unsigned long start, unsigned long end)
+{
+	return record_scan(start, end);
 }
 
 SEC("raw_tp/page_fault_user")

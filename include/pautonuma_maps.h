@@ -45,6 +45,33 @@ struct heat_val {
 	__u32 migrate_ok; /* kernel migrations of this page on a hint fault */
 	__u32 migrate_fail;
 	__s32 last_cpu_node; /* node of the CPU that took the last fault (at last_ns) */
+	/*
+	 * Hint-fault latency: time from the NUMA scan that protected the page's
+	 * range to the fault. A page accessed at rate r faults about 1/r after
+	 * the scan, so this separates hot from warm pages when every page
+	 * faults once per scan period (fault counts saturate). 0 = not known
+	 * (no scan hook, or the range was scanned before the observer started).
+	 */
+	__u32 lat_faults; /* faults with a known latency */
+	__u32 lat_min_us; /* the shortest of them, microseconds (>= 1) */
+	__u32 pad;
+};
+
+/*
+ * scan_ranges value (key: tgid): the last NUMA scans of a process's address
+ * ranges, one slot per change_prot_numa() range, reused round-robin.
+ */
+#define PAUTONUMA_SCAN_SLOTS 16
+
+struct scan_range {
+	__u64 start; /* [start, end) */
+	__u64 end;
+	__u64 ns; /* bpf_ktime_get_ns() of the scan */
+};
+
+struct scan_ranges {
+	struct scan_range r[PAUTONUMA_SCAN_SLOTS];
+	__u32 next; /* slot the next new range takes */
 	__u32 pad;
 };
 

@@ -30,9 +30,10 @@ struct observer {
 	struct ring_buffer *rb;
 	struct observer_maps maps;
 	enum heat_hook hook;
+	bool scan_hook; /* change_prot_numa hooked: hint-fault latency known */
 	bool pinned;
 	bool pin_next_touch;
-	char hooks[512];
+	char hooks[768];
 	observer_event_fn event_fn;
 	void *event_ctx;
 };
@@ -106,9 +107,9 @@ static int attach_prog(struct bpf_program *prog, struct bpf_link **slot, const c
 	return 0;
 }
 
-/* Open, configure, load and attach hint_faults with @hook. */
-static int load_hint_faults(struct observer *ob, const struct observer_opts *opts,
-			    enum heat_hook hook, const char *addr_fn, int *stage)
+/* Open, configure, load and attach hint_faults with @hook (and the scan hook if @scan). */
+static int load_hint_faults_once(struct observer *ob, const struct observer_opts *opts,
+				 enum heat_hook hook, const char *addr_fn, bool scan, int *stage)
 {
 	struct hint_faults_bpf *hf;
 	int err;
@@ -119,6 +120,13 @@ static int load_hint_faults(struct observer *ob, const struct observer_opts *opt
 		return -errno;
 	err = bpf_map__set_max_entries(hf->maps.page_heat,
 				       opts->heat_entries ?: PAUTONUMA_HEAT_ENTRIES);
+	/* Tens of MB preallocated: keep them off the fast tier they would crowd. */
+	if (!err && opts->heat_on_node)
+		err = bpf_map__set_map_flags(hf->maps.page_heat,
+					     bpf_map__map_flags(hf->maps.page_heat) |
+						     BPF_F_NUMA_NODE);
+	if (!err && opts->heat_on_node)
+		err = bpf_map__set_numa_node(hf->maps.page_heat, opts->heat_node);
 	if (err)
 		goto fail;
 	hf->rodata->observe_all = opts->observe_all;
@@ -127,6 +135,8 @@ static int load_hint_faults(struct observer *ob, const struct observer_opts *opt
 	bpf_program__set_autoload(hf->progs.hint_fault_kprobe, hook == HEAT_HOOK_KPROBE);
 	bpf_program__set_autoload(hf->progs.numa_fault_kprobe, hook == HEAT_HOOK_KPROBE);
 	bpf_program__set_autoload(hf->progs.fault_user, hook == HEAT_HOOK_TRACEPOINT);
+	bpf_program__set_autoload(hf->progs.scan_fentry, scan && hook == HEAT_HOOK_FENTRY);
+	bpf_program__set_autoload(hf->progs.scan_kprobe, scan && hook == HEAT_HOOK_KPROBE);
 	if (hook == HEAT_HOOK_FENTRY) {
 		err = bpf_program__set_attach_target(hf->progs.hint_fault_fentry, 0, addr_fn);
 		if (err)
@@ -154,6 +164,11 @@ static int load_hint_faults(struct observer *ob, const struct observer_opts *opt
 		err = attach_prog(hf->progs.fault_user, &hf->links.fault_user, NULL);
 		break;
 	}
+	if (!err && scan && hook == HEAT_HOOK_FENTRY)
+		err = attach_prog(hf->progs.scan_fentry, &hf->links.scan_fentry, NULL);
+	else if (!err && scan && hook == HEAT_HOOK_KPROBE)
+		err = attach_prog(hf->progs.scan_kprobe, &hf->links.scan_kprobe,
+				  "change_prot_numa");
 	if (err)
 		goto fail;
 	*stage = 2;
@@ -162,9 +177,28 @@ static int load_hint_faults(struct observer *ob, const struct observer_opts *opt
 		goto fail;
 	ob->hf = hf;
 	ob->hook = hook;
+	ob->scan_hook = scan && hook != HEAT_HOOK_TRACEPOINT;
 	return 0;
 fail:
 	hint_faults_bpf__destroy(hf);
+	return err;
+}
+
+/*
+ * The scan hook only adds latency: where change_prot_numa cannot be hooked
+ * (not in BTF, inlined, refused), load the fault hooks without it.
+ */
+static int load_hint_faults(struct observer *ob, const struct observer_opts *opts,
+			    enum heat_hook hook, const char *addr_fn, const struct btf *btf,
+			    int *stage)
+{
+	bool scan = hook != HEAT_HOOK_TRACEPOINT &&
+		    btf__find_by_name_kind(btf, "change_prot_numa", BTF_KIND_FUNC) > 0;
+	int err;
+
+	err = load_hint_faults_once(ob, opts, hook, addr_fn, scan, stage);
+	if (err && scan)
+		err = load_hint_faults_once(ob, opts, hook, addr_fn, false, stage);
 	return err;
 }
 
@@ -261,7 +295,7 @@ static const char *hook_lost(enum heat_hook hook)
 		return "lost: nothing, at a higher cost per hint fault than fentry";
 	case HEAT_HOOK_TRACEPOINT:
 		return "lost: the page's node, locality and migration outcome of each fault "
-		       "(task_numa_fault); protection faults that are not hint faults (e.g. "
+		       "(task_numa_fault) and its latency since the NUMA scan; protection faults that are not hint faults (e.g. "
 		       "copy-on-write) are counted too; every page fault of every process "
 		       "runs the hook";
 	default:
@@ -299,12 +333,12 @@ int observer_start(const struct observer_opts *opts, struct observer **out, char
 
 	addr_fn = find_func(btf, addr_fns, 2);
 	if (addr_fn && btf__find_by_name_kind(btf, "task_numa_fault", BTF_KIND_FUNC) > 0) {
-		err = load_hint_faults(ob, opts, HEAT_HOOK_FENTRY, addr_fn, &stage);
+		err = load_hint_faults(ob, opts, HEAT_HOOK_FENTRY, addr_fn, btf, &stage);
 		if (err)
 			snprintf(fentry_why, sizeof(fentry_why), "fentry %s by this kernel (%s)",
 				 stage ? "not attachable" : "refused", strerror(-err));
 		if (err) {
-			err = load_hint_faults(ob, opts, HEAT_HOOK_KPROBE, addr_fn, &stage);
+			err = load_hint_faults(ob, opts, HEAT_HOOK_KPROBE, addr_fn, btf, &stage);
 			if (err)
 				snprintf(kprobe_why, sizeof(kprobe_why), "kprobe %s (%s)",
 					 stage == 1 ? "not available" : "refused", strerror(-err));
@@ -315,7 +349,7 @@ int observer_start(const struct observer_opts *opts, struct observer **out, char
 		err = -ENOENT;
 	}
 	if (err) {
-		err = load_hint_faults(ob, opts, HEAT_HOOK_TRACEPOINT, NULL, &stage);
+		err = load_hint_faults(ob, opts, HEAT_HOOK_TRACEPOINT, NULL, btf, &stage);
 		if (err) {
 			snprintf(why, why_len,
 				 "no usable hook: %s; %s; tracepoint page_fault_user: %s",
@@ -331,11 +365,19 @@ int observer_start(const struct observer_opts *opts, struct observer **out, char
 			 hook_lost(ob->hook));
 	else if (ob->hook == HEAT_HOOK_KPROBE)
 		snprintf(ob->hooks, sizeof(ob->hooks),
-			 "hooks: kprobe %s + task_numa_fault (%s); %s", addr_fn, fentry_why,
+			 "hooks: kprobe %s + task_numa_fault%s (%s); %s", addr_fn,
+			 ob->scan_hook ? " + change_prot_numa" : "", fentry_why,
 			 hook_lost(ob->hook));
 	else
-		snprintf(ob->hooks, sizeof(ob->hooks), "hooks: fentry %s + task_numa_fault",
-			 addr_fn);
+		snprintf(ob->hooks, sizeof(ob->hooks), "hooks: fentry %s + task_numa_fault%s",
+			 addr_fn, ob->scan_hook ? " + change_prot_numa" : "");
+	if (ob->hook != HEAT_HOOK_TRACEPOINT && !ob->scan_hook) {
+		size_t len = strlen(ob->hooks);
+
+		snprintf(ob->hooks + len, sizeof(ob->hooks) - len,
+			 "; no hint-fault latency (change_prot_numa not hookable): hotness "
+			 "from fault counts only");
+	}
 
 	err = load_migrations(ob, opts, btf, why, why_len);
 	if (err)

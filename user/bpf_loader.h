@@ -24,6 +24,8 @@ struct observer_opts {
 	__u32 heat_entries; /* 0: PAUTONUMA_HEAT_ENTRIES */
 	bool verbose; /* show libbpf's messages */
 	bool next_touch; /* pin next_touch too: a daemon that moves pages runs */
+	bool heat_on_node; /* allocate page_heat on heat_node (the slow tier) */
+	__u32 heat_node;
 };
 
 /* File descriptors of the pinned maps; -1 when closed. */

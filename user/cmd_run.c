@@ -229,7 +229,7 @@ int cmd_run(int argc, char **argv)
 	struct daemon_opts dopts = { .journal_path = getenv("PAUTONUMA_JOURNAL") };
 	struct daemon *dmn = NULL;
 	long mode = -1, rate = -1, scan = -1, v;
-	int npids = 0, lock_fd = -1, ret = EXIT_FAIL, err, c, i, idx = 0;
+	int npids = 0, lock_fd = -1, meta_node = -1, ret = EXIT_FAIL, err, c, i, idx = 0;
 	bool observe_only = false, mounted;
 	struct sigaction sa = {};
 	char why[512], *end;
@@ -384,6 +384,15 @@ int cmd_run(int argc, char **argv)
 			ret = err == -EBUSY ? EXIT_BUSY : err == -ENOMEM ? EXIT_FAIL : EXIT_ENV;
 			goto cleanup;
 		}
+		meta_node = daemon_meta_node(dmn);
+		if (meta_node >= 0) {
+			opts.heat_on_node = true;
+			opts.heat_node = (__u32)meta_node;
+			numa_set_preferred(meta_node);
+			printf("pautonuma: heat map and daemon memory on slow node %d (the fast "
+			       "tier is for the workloads)\n",
+			       meta_node);
+		}
 	}
 	err = observer_bpffs_ensure(&mounted);
 	if (err) {
@@ -502,10 +511,11 @@ cleanup:
 		const struct daemon_totals *dt = daemon_totals(dmn);
 
 		printf("pautonuma: %llu cycles: %llu pages promoted, %llu demoted, %llu not moved, "
-		       "%llu journaled batches, %llu ping-pong\n",
+		       "%llu journaled batches, %llu ping-pong; %.2f s CPU in cycles\n",
 		       (unsigned long long)dt->cycles, (unsigned long long)dt->promoted,
 		       (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
-		       (unsigned long long)dt->batches, (unsigned long long)dt->pingpong);
+		       (unsigned long long)dt->batches, (unsigned long long)dt->pingpong,
+		       dt->cpu_ns / 1e9);
 		if (dt->next_touch)
 			printf("pautonuma: next-touch: %llu pages moved to the node that touched them\n",
 			       (unsigned long long)dt->next_touch);

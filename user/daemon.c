@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -12,6 +13,12 @@
 #include "proc_ident.h"
 #include "recovery.h"
 #include "topology.h"
+
+/*
+ * Pages per move_pages(2) call: up to one BEGIN per page stays open in the
+ * ring until the call returns, so keep it well below any journal's ring.
+ */
+#define DAEMON_GROUP_PAGES 1024
 
 /* Identities of the processes seen in one cycle (few: a linear table). */
 struct ident_cache {
@@ -37,6 +44,7 @@ struct daemon {
 	struct policy_plan nt_plan;
 	struct nt_fault *ntf;
 	size_t ntf_cap;
+	uint64_t addrs[DAEMON_GROUP_PAGES]; /* one group of a batch */
 };
 
 static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, size_t nf,
@@ -99,10 +107,25 @@ static int topo_to_policy(struct daemon *d, struct policy_topology *pt)
 	return 0;
 }
 
+/* /sys/kernel/mm/numa/demotion_enabled: does reclaim demote instead of dropping? */
+static bool kernel_demotes(void)
+{
+	char buf[16] = "";
+	FILE *f = fopen("/sys/kernel/mm/numa/demotion_enabled", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] == '1' || buf[0] == 'y' || buf[0] == 't';
+}
+
 int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, char *why,
 		  size_t why_len)
 {
 	struct recovery_stats st;
+	struct policy_config pcfg;
 	struct daemon *d;
 	int err, i;
 
@@ -171,7 +194,14 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 			"pautonuma: journal %s: %zu open batches at start, %zu rolled forward, %zu abandoned\n",
 			o->journal_path, st.open, st.rolled_forward, st.abandoned);
 	}
-	err = policy_create(&o->policy, &d->pol);
+	pcfg = o->policy;
+	if (pcfg.reclaim_promote && !kernel_demotes()) {
+		pcfg.reclaim_promote = 0;
+		fprintf(log, "pautonuma: the kernel does not demote (numa/demotion_enabled is not "
+			     "1): hot pages are promoted only into free room or in exchange for "
+			     "pages known to be colder\n");
+	}
+	err = policy_create(&pcfg, &d->pol);
 	if (err) {
 		snprintf(why, why_len, "policy: %s", strerror(-err));
 		goto fail;
@@ -184,31 +214,37 @@ fail:
 }
 
 /*
- * Move one batch of @moves, as runs of contiguous pages, each journaled;
- * count into @moved. Returns -EBADFD when the journal became unusable (it
- * said why), else 0.
+ * Move one batch of @moves in groups of pages, one move_pages(2) each,
+ * journaled; count into @moved. Returns -EBADFD when the journal became
+ * unusable (it said why), else 0.
  */
 static int move_batch(struct daemon *d, const struct policy_move *moves,
-		      const struct policy_batch *b, uint64_t *moved)
+		      const struct policy_batch *b, uint64_t *moved, FILE *log)
 {
 	const struct policy_move *mv = moves + b->first;
 	struct proc_ident id = { .tgid = b->tgid, .start_time = b->start_time };
 	struct batch_result res;
-	size_t i = 0, n;
+	size_t i = 0, n, k;
 	int err;
 
 	while (i < b->nr) {
-		for (n = 1; i + n < b->nr && n < MOVER_MAX_BATCH &&
-			    mv[i + n].addr == mv[i].addr + n * d->page_size;
-		     n++)
-			;
-		err = mover_move_batch(&d->m, &id, mv[i].addr, n, b->to_node, &res);
+		n = b->nr - i < DAEMON_GROUP_PAGES ? b->nr - i : DAEMON_GROUP_PAGES;
+		/* plan->moves are sorted by address within a batch. */
+		for (k = 0; k < n; k++)
+			d->addrs[k] = mv[i + k].addr;
+		err = mover_move_pages(&d->m, &id, d->addrs, (uint32_t)n, b->to_node, &res);
 		if (err == -ESRCH && !res.begin_seq) {
 			d->t.gone++;
+			fprintf(log,
+				"pautonuma: pid %u exited or was recycled: %zu moves dropped\n",
+				b->tgid, b->nr - i);
 			return 0; /* exited or recycled: nothing of it is touched */
 		}
 		if (err == -EBADFD)
 			return err;
+		if (err && err != -ESRCH)
+			fprintf(log, "pautonuma: moving %zu pages of pid %u to node %u: %s\n", n,
+				b->tgid, b->to_node, strerror(-err));
 		if (res.begin_seq)
 			d->t.batches++;
 		*moved += res.c.at_dst;
@@ -331,7 +367,7 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 			d->o.dry_run ? "would move" : "moving", b->tgid, b->to_node, b->nr,
 			(unsigned long long)d->nt_plan.moves[b->first].addr);
 		if (!d->o.dry_run)
-			err = move_batch(d, d->nt_plan.moves, b, &d->t.next_touch);
+			err = move_batch(d, d->nt_plan.moves, b, &d->t.next_touch, out);
 		if (err)
 			return err;
 	}
@@ -358,6 +394,14 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 	return 0;
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 {
 	struct policy_topology pt;
@@ -365,6 +409,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 	struct heat_key *keys = NULL;
 	struct heat_val *vals = NULL;
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
+	uint64_t cpu0 = cpu_ns();
 	size_t n = 0, nf = 0, i, nobs = 0;
 	struct proc_ident id;
 	int err;
@@ -402,6 +447,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 			/* consumed each cycle: the map holds this interval's faults */
 			.faults_delta =
 				vals[i].faults > UINT32_MAX ? UINT32_MAX : (uint32_t)vals[i].faults,
+			.latency_us = vals[i].lat_faults ? vals[i].lat_min_us : 0,
 		};
 	}
 	err = topo_to_policy(d, &pt);
@@ -419,32 +465,50 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 			const struct policy_batch *b = &d->plan.batches[i];
 
 			err = move_batch(d, d->plan.moves, b,
-					 b->promote ? &d->t.promoted : &d->t.demoted);
+					 b->promote ? &d->t.promoted : &d->t.demoted, out);
 		}
 		if (err)
 			goto out;
 	}
 	fprintf(out,
 		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "
-		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu",
+		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu, "
+		"%llu hot of %llu fast room, hot latency %.1f ms, %llu promotions by reclaim",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
 		(unsigned long long)d->plan.c.promoted, (unsigned long long)d->plan.c.demoted,
 		(unsigned long long)d->plan.c.skipped_cooldown,
 		(unsigned long long)d->plan.c.skipped_budget,
 		(unsigned long long)d->plan.c.skipped_capacity, d->plan.c.threshold,
-		(unsigned long long)d->plan.c.pingpong);
+		(unsigned long long)d->plan.c.pingpong, (unsigned long long)d->plan.c.hot_pages,
+		(unsigned long long)d->plan.c.fast_room, d->plan.c.hot_latency_ms,
+		(unsigned long long)d->plan.c.displaced);
 	if (!d->o.dry_run)
 		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
 			(unsigned long long)(d->t.promoted - prom0),
 			(unsigned long long)(d->t.demoted - dem0),
 			(unsigned long long)(d->t.failed - fail0));
-	fputc('\n', out);
+	d->t.cpu_ns += cpu_ns() - cpu0;
+	fprintf(out, "; cycle CPU %.1f ms\n", (cpu_ns() - cpu0) / 1e6);
 	err = next_touch_cycle(d, m, keys, vals, n, f, nf, out);
 out:
 	free(f);
 	free(keys);
 	free(vals);
 	return err;
+}
+
+int daemon_meta_node(const struct daemon *d)
+{
+	const struct topo_node *best = NULL;
+	int i;
+
+	for (i = 0; i < d->topo.nr; i++) {
+		const struct topo_node *n = &d->topo.nodes[i];
+
+		if (n->tier == TOPO_SLOW && (!best || n->free_kb > best->free_kb))
+			best = n;
+	}
+	return best ? best->id : -1;
 }
 
 const struct daemon_totals *daemon_totals(const struct daemon *d)

@@ -31,6 +31,7 @@ struct daemon_totals {
 	uint64_t pingpong;
 	uint64_t gone; /* batches skipped: the process exited or was recycled */
 	uint64_t next_touch; /* pages moved to the node of the CPU that touched them */
+	uint64_t cpu_ns; /* CPU time spent in daemon_cycle() (process clock) */
 };
 
 struct daemon;
@@ -45,6 +46,12 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 /* One interval. Prints one summary line (and the plan with --dry-run) to @out. */
 int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out);
 const struct daemon_totals *daemon_totals(const struct daemon *d);
+/*
+ * The slow node with the most free memory, for the daemon's own metadata
+ * (heat map, policy table): they are read once per interval, while the fast
+ * tier is what the daemon exists to give to the workloads. -1 if none.
+ */
+int daemon_meta_node(const struct daemon *d);
 void daemon_destroy(struct daemon *d);
 
 #endif

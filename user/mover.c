@@ -264,3 +264,120 @@ cleanup:
 	free(pages);
 	return err;
 }
+
+static void counts_add(struct pj_counts *sum, const struct pj_counts *c)
+{
+	sum->at_dst += c->at_dst;
+	sum->elsewhere += c->elsewhere;
+	sum->enoent += c->enoent;
+	sum->efault += c->efault;
+	sum->ebusy += c->ebusy;
+	sum->other += c->other;
+}
+
+/* Resolve the BEGINs of a group that never got to move_pages: nothing moved. */
+static void abort_unmoved(struct mover *m, const int64_t *seqs, uint32_t n, int err)
+{
+	struct pj_record rec;
+	uint32_t r;
+
+	for (r = 0; r < n; r++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.type = PJ_ABORT;
+		rec.err = -err;
+		rec.u.commit.begin_seq = (uint64_t)seqs[r];
+		rec.u.commit.c.other = 0;
+		if (journal_append(m->j, &rec) < 0)
+			return; /* recovery resolves the rest */
+	}
+}
+
+int mover_move_pages(struct mover *m, const struct proc_ident *id, const uint64_t *addrs,
+		     uint32_t npages, int dst, struct batch_result *res)
+{
+	uint64_t pmask = (1ULL << m->page_shift) - 1;
+	uint32_t i, r, nruns = 0, *run_first = NULL;
+	int64_t *seqs = NULL, seq;
+	struct pj_record rec;
+	int *status = NULL;
+	void **pages = NULL;
+	int err, qerr;
+
+	memset(res, 0, sizeof(*res));
+	if (!npages || npages > MOVER_MAX_BATCH || dst < 0)
+		return -EINVAL;
+	for (i = 0; i < npages; i++)
+		if (addrs[i] & pmask || (i && addrs[i] <= addrs[i - 1]))
+			return -EINVAL;
+	pages = calloc(npages, sizeof(*pages));
+	status = calloc(npages, sizeof(*status));
+	run_first = calloc(npages + 1, sizeof(*run_first));
+	seqs = calloc(npages, sizeof(*seqs));
+	if (!pages || !status || !run_first || !seqs) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < npages; i++) {
+		pages[i] = (void *)(uintptr_t)addrs[i];
+		if (!i || addrs[i] != addrs[i - 1] + pmask + 1)
+			run_first[nruns++] = i;
+	}
+	run_first[nruns] = npages;
+
+	err = proc_handle_check(&m->target, id);
+	if (err)
+		goto cleanup;
+
+	/* One BEGIN per contiguous run (the record's extent), all durable first. */
+	for (r = 0; r < nruns; r++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.type = PJ_BEGIN;
+		rec.u.begin.tgid = id->tgid;
+		rec.u.begin.dst_node = dst;
+		rec.u.begin.start_time = id->start_time;
+		rec.u.begin.addr = addrs[run_first[r]];
+		rec.u.begin.npages = run_first[r + 1] - run_first[r];
+		rec.u.begin.page_shift = m->page_shift;
+		seq = journal_append(m->j, &rec);
+		if (seq < 0) {
+			err = (int)seq;
+			abort_unmoved(m, seqs, r, err);
+			goto cleanup;
+		}
+		seqs[r] = seq;
+	}
+	res->begin_seq = (uint64_t)seqs[0];
+	crash_point("begin-persisted");
+
+	/* One move_pages(2) for the whole group: the cost is per call, not per page. */
+	err = mover_settle(m, id->tgid, pages, npages, dst, status);
+	crash_point("moved");
+	if (err) {
+		res->err = -err;
+		qerr = mover_settle(m, id->tgid, pages, npages, -1, status);
+		if (qerr)
+			for (i = 0; i < npages; i++)
+				status[i] = MOVER_STATUS_UNSET;
+	}
+	for (r = 0; r < nruns; r++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.type = err ? PJ_ABORT : PJ_COMMIT;
+		rec.err = -err;
+		rec.u.commit.begin_seq = (uint64_t)seqs[r];
+		mover_count(status + run_first[r], run_first[r + 1] - run_first[r], dst,
+			    &rec.u.commit.c);
+		counts_add(&res->c, &rec.u.commit.c);
+		seq = journal_append(m->j, &rec);
+		if (seq < 0) {
+			err = (int)seq;
+			goto cleanup;
+		}
+	}
+	crash_point(err ? "abort-persisted" : "commit-persisted");
+cleanup:
+	free(seqs);
+	free(run_first);
+	free(status);
+	free(pages);
+	return err;
+}

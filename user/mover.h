@@ -54,6 +54,16 @@ int mover_move_batch(struct mover *m, const struct proc_ident *id, uint64_t addr
 		     int dst, struct batch_result *res);
 
 /*
+ * The same for @npages pages at ascending, page-aligned @addrs, in one
+ * move_pages(2) call: one BEGIN per contiguous run, all persisted before
+ * anything moves, one COMMIT (or ABORT) per run after. For the daemon,
+ * whose hot pages are scattered: the cost of a batch is per call, not per
+ * page. @res sums the runs; res->begin_seq is the first BEGIN.
+ */
+int mover_move_pages(struct mover *m, const struct proc_ident *id, const uint64_t *addrs,
+		     uint32_t npages, int dst, struct batch_result *res);
+
+/*
  * Move (or with @dst < 0 only query) pages, pre-filling status with
  * MOVER_STATUS_UNSET, retrying -EBUSY pages and re-querying the pages
  * move_pages did not report.  Returns 0 or -errno of the whole call.

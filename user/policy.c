@@ -47,7 +47,8 @@
 enum { DIR_NONE = 0, DIR_PROMOTE = 1, DIR_DEMOTE = 2 };
 
 struct pentry {
-	uint64_t vpn : 52; /* addr >> page_shift */
+	uint64_t vpn : 51; /* addr >> page_shift */
+	uint64_t fast_seen : 1; /* hint faults seen while on its (fast) node */
 	uint64_t node : 10; /* node last seen or planned */
 	uint64_t dir : 2; /* direction of the last planned move */
 	uint64_t start_time;
@@ -89,6 +90,7 @@ struct policy {
 	uint32_t thr_base, thr_raise, thr_max, raise_step, relax_step;
 	uint32_t budget; /* pages per interval */
 	uint64_t pingpong_total;
+	uint32_t lat_us, lat_max_us; /* hot latency limit now and configured; 0 = off */
 
 	struct cand *prom; /* heap, then sorted hottest first */
 	size_t nr_prom;
@@ -104,6 +106,8 @@ struct node_acct {
 	int fast_idx; /* index of its demotion heap, fast nodes only */
 	uint64_t cap, free, used, high, low;
 	uint64_t in, out;
+	uint64_t tracked; /* managed pages seen on this node */
+	uint64_t displaced; /* promotions planned here beyond its free room */
 };
 
 static uint32_t to_hot(double faults)
@@ -155,6 +159,10 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->threshold_relax = 0.0625;
 	cfg->max_tracked = 1u << 20;
 	cfg->evict_after = 128;
+	cfg->hot_latency_ms = 1000;
+	cfg->hot_latency_auto = 1;
+	cfg->reclaim_promote = 1;
+	cfg->demote_idle = 0;
 }
 
 /* The scalar settings by name, for --config files and `key=value` options. */
@@ -184,6 +192,10 @@ static const struct cfg_key {
 	DBL(threshold_relax),
 	U32(max_tracked),
 	U32(evict_after),
+	DBL(hot_latency_ms),
+	U32(hot_latency_auto),
+	U32(reclaim_promote),
+	U32(demote_idle),
 };
 #undef U32
 #undef DBL
@@ -292,6 +304,9 @@ static int config_check(const struct policy_config *cfg, uint64_t *budget)
 		return -EINVAL;
 	if (!cfg->max_tracked || cfg->max_tracked > (1u << 28) || !cfg->evict_after)
 		return -EINVAL;
+	if (!(cfg->hot_latency_ms >= 0) || cfg->hot_latency_ms > 3600e3 ||
+	    cfg->hot_latency_auto > 1 || cfg->reclaim_promote > 1 || cfg->demote_idle > 1)
+		return -EINVAL;
 
 	*budget = cfg->max_pages;
 	if (cfg->max_mbps) {
@@ -363,6 +378,8 @@ int policy_create(const struct policy_config *cfg, struct policy **out)
 	pol->thr_max = to_hot(cfg->threshold_max);
 	pol->raise_step = to_hot(cfg->pingpong_raise);
 	pol->relax_step = to_hot(cfg->threshold_relax);
+	pol->lat_max_us = (uint32_t)llround(cfg->hot_latency_ms * 1000);
+	pol->lat_us = pol->lat_max_us;
 
 	/* Start small: the scan costs what the table spans, see table_fit(). */
 	while (nslots < 2ull * cfg->max_tracked && nslots < TABLE_MIN_SLOTS)
@@ -719,6 +736,13 @@ static int topo_load(struct interval *iv, const struct policy_topology *topo, si
 	return 0;
 }
 
+static bool is_fast(const struct interval *iv, uint32_t node)
+{
+	int k = node <= POLICY_MAX_NODE_ID ? iv->idx_of[node] : -1;
+
+	return k >= 0 && iv->acct[k].tier == POLICY_TIER_FAST;
+}
+
 static void account_obs(struct interval *iv, const struct policy_obs *obs, size_t nr)
 {
 	struct policy *pol = iv->pol;
@@ -763,6 +787,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			e->start_time = o->start_time;
 			pol->count++;
 			c->inserted++;
+			e->fast_seen = is_fast(iv, o->node);
 		} else if (e->start_time != o->start_time) {
 			/* Same tgid, another process: nothing of the old page applies. */
 			e->start_time = o->start_time;
@@ -777,10 +802,22 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			if (e->node != o->node) {
 				/* A failed move of ours, or another mover (the kernel). */
 				c->node_changed++;
+				/*
+				 * Found on the slow tier while we had it fast: the
+				 * kernel's reclaim demoted it, i.e. its LRU saw it
+				 * cold, or our promotion failed; either way its old
+				 * heat says nothing now. Start over.
+				 */
+				if (is_fast(iv, e->node) && !is_fast(iv, o->node))
+					e->hot = 0;
 				e->node = o->node;
 			}
+			e->fast_seen = is_fast(iv, o->node);
 		}
-		hot = (uint64_t)e->hot + (uint64_t)o->faults_delta * HOT_ONE;
+		/* A fault long after the scan is a page touched now and then: not heat. */
+		hot = (uint64_t)e->hot +
+		      (pol->lat_us && o->latency_us > pol->lat_us ? 0 : (uint64_t)o->faults_delta) *
+			      HOT_ONE;
 		e->hot = hot > HOT_MAX ? HOT_MAX : (uint32_t)hot;
 		e->last_seen = pol->now;
 	}
@@ -825,13 +862,23 @@ static void scan_table(struct interval *iv)
 			c->evicted++;
 			continue; /* slot i now holds an unvisited entry, or nothing */
 		}
-		if (e->last_seen != pol->now)
+		/*
+		 * Silence is news only from a page that faults where it is: the
+		 * NUMA scanner skips pages already on the node a single-threaded
+		 * process runs on, so a page promoted to that node never faults
+		 * again. Its heat stays as it came; the kernel's reclaim, which
+		 * does see its accesses, demotes it if it turns cold.
+		 */
+		if (e->last_seen != pol->now && (e->fast_seen || !is_fast(iv, e->node)))
 			e->hot = decay_once(pol, e->hot);
 
 		k = iv->idx_of[e->node];
 		if (k < 0)
 			goto next; /* node absent from this topology: leave it be */
 		a = &iv->acct[k];
+		a->tracked++;
+		if (e->hot >= iv->thr)
+			c->hot_pages++;
 		if (pol->nr_pids) {
 			ps = pid_find(pol, e->tgid);
 			if (ps && ps->cfg.exclude)
@@ -852,7 +899,8 @@ static void scan_table(struct interval *iv)
 				c->skipped_cooldown++;
 			else if (heap_offer(pol->prom, &pol->nr_prom, pol->budget, &cd, false))
 				c->skipped_budget++;
-		} else if (!in_cooldown(pol, e)) {
+		} else if (!in_cooldown(pol, e) && e->fast_seen) {
+			/* A silent page's coldness is unknown: reclaim's to judge. */
 			f = (size_t)a->fast_idx;
 			heap_offer(pol->dem + f * pol->budget, &pol->nr_dem[f], pol->budget, &cd,
 				   true);
@@ -914,6 +962,7 @@ static void emit(struct interval *iv, const struct cand *cd, struct node_acct *f
 	e->dir = dir;
 	e->last_move = pol->now;
 	e->node = to->node;
+	e->fast_seen = 0;
 
 	m->tgid = e->tgid;
 	m->from_node = from->node;
@@ -977,6 +1026,15 @@ static void demote_for_watermarks(struct interval *iv)
 		if (a->tier != POLICY_TIER_FAST || a->used <= a->high)
 			continue;
 		need = a->used - a->low;
+		/*
+		 * Not in advance: a fast tier the kernel keeps full (first
+		 * touch, new allocations) would lose a tenth of its pages each
+		 * time to pages no hotter, on a signal that may be thin. The
+		 * kernel's reclaim keeps it allocatable, and each promotion
+		 * that waits trades places with a colder page (promote()).
+		 */
+		if (!iv->pol->cfg.demote_idle)
+			continue;
 		c->demote_wanted += need;
 		while (need) {
 			const struct cand *v;
@@ -1059,6 +1117,29 @@ static void promote(struct interval *iv)
 				best = a;
 			}
 		}
+		if (!victim && pol->cfg.reclaim_promote) {
+			/*
+			 * No page we know is colder, but the fast node holds
+			 * pages we know nothing of: promote anyway and let the
+			 * allocation's reclaim demote the kernel's LRU-coldest
+			 * page (demotion_enabled). Up to one such page per
+			 * unknown page there.
+			 */
+			for (k = 0; k < iv->nr_nodes; k++) {
+				struct node_acct *a = &iv->acct[k];
+				uint64_t unknown = a->used > a->tracked ? a->used - a->tracked : 0;
+
+				if (a->tier == POLICY_TIER_FAST && a->displaced < unknown &&
+				    (!best || a->displaced < best->displaced))
+					best = a;
+			}
+			if (best) {
+				best->displaced++;
+				c->displaced++;
+				emit(iv, cd, from, best, DIR_PROMOTE);
+				continue;
+			}
+		}
 		if (!victim) {
 			/*
 			 * Nor will the rest find any: they are no hotter, no
@@ -1081,6 +1162,41 @@ static void promote(struct interval *iv)
 		victim_taken(iv, best);
 		emit(iv, cd, from, best, DIR_PROMOTE);
 	}
+}
+
+/*
+ * Keep the pages called hot to what the fast tier can hold: when more are hot
+ * than half its room, the latency limit lets in warm pages that would only
+ * trade places with each other; shrink it. Grow it back slowly once the hot
+ * pages take less than a quarter, so a workload that slows down (longer
+ * latencies for the same pages) is not left with nothing hot.
+ */
+static void adjust_hot_latency(struct interval *iv)
+{
+	struct policy *pol = iv->pol;
+	struct policy_counters *c = &iv->plan->c;
+	uint64_t room = 0, other;
+	size_t k;
+
+	for (k = 0; k < iv->nr_nodes; k++) {
+		const struct node_acct *a = &iv->acct[k];
+
+		if (a->tier != POLICY_TIER_FAST)
+			continue;
+		other = a->used > a->tracked ? a->used - a->tracked : 0;
+		room += a->high > other ? a->high - other : 0;
+	}
+	c->fast_room = room;
+	c->hot_latency_ms = pol->lat_us / 1000.0;
+	if (pol->lat_us && pol->cfg.hot_latency_auto) {
+		if (c->hot_pages > room / 2 && pol->lat_us > 100)
+			pol->lat_us -= pol->lat_us / 8;
+		else if (c->hot_pages < room / 4 && pol->lat_us < pol->lat_max_us)
+			pol->lat_us += pol->lat_us / 16 + 1;
+		if (pol->lat_us > pol->lat_max_us)
+			pol->lat_us = pol->lat_max_us;
+	}
+	c->next_hot_latency_ms = pol->lat_us / 1000.0;
 }
 
 static void make_batches(struct policy_plan *plan)
@@ -1161,6 +1277,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 		pol->thr_raise =
 			pol->thr_raise > pol->relax_step ? pol->thr_raise - pol->relax_step : 0;
 	}
+	adjust_hot_latency(iv);
 	plan->c.pingpong_total = pol->pingpong_total;
 	plan->c.next_threshold = from_hot(pol->thr_base + pol->thr_raise);
 	err = 0;
@@ -1189,8 +1306,12 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		(unsigned long long)c->promoted, (unsigned long long)c->demoted,
 		(unsigned long long)c->demote_wanted, (unsigned long long)c->budget_pages);
 	fprintf(f,
+		"  hot: %llu pages, fast-tier room %llu, latency limit %.1f ms (next %.1f)\n"
+		"  promotions by reclaim (no room, no known colder page): %llu\n"
 		"  skipped: %llu cooldown, %llu budget, %llu capacity, %llu per-pid; "
 		"ping-pong %llu (total %llu)\n",
+		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room,
+		c->hot_latency_ms, c->next_hot_latency_ms, (unsigned long long)c->displaced,
 		(unsigned long long)c->skipped_cooldown, (unsigned long long)c->skipped_budget,
 		(unsigned long long)c->skipped_capacity, (unsigned long long)c->skipped_pid,
 		(unsigned long long)c->pingpong, (unsigned long long)c->pingpong_total);

@@ -36,7 +36,11 @@ struct policy_obs {
 	uint64_t start_time; /* process start time: a recycled tgid is another process */
 	uint64_t addr; /* page-aligned virtual address */
 	uint32_t faults_delta; /* hint faults in this interval (not cumulative) */
-	uint32_t pad;
+	/*
+	 * Shortest time from a NUMA scan to a hint fault of this page in this
+	 * interval, microseconds; 0 = not known (every fault then counts).
+	 */
+	uint32_t latency_us;
 };
 
 struct policy_node {
@@ -81,6 +85,29 @@ struct policy_pid_config {
  *  threshold_relax 0.0625  faults taken back per quiet interval (slowly)
  *  max_tracked 1 << 20     pages tracked at most (table is twice as large)
  *  evict_after 128         intervals without a fault before a page is forgotten
+ *  hot_latency_ms 1000     a hint fault counts towards hotness only if it came
+ *                          within this time of the NUMA scan that armed it
+ *                          (0: every fault counts). Every page touched once per
+ *                          scan period faults once per period, so counts alone
+ *                          cannot tell a page touched 100 times a second from
+ *                          one touched twice; the latency, ~1/access rate, can
+ *  hot_latency_auto 1      shrink the latency limit while more pages are hot
+ *                          than half the room the fast tier has for managed
+ *                          pages, and let it grow back (up to hot_latency_ms)
+ *                          while fewer than a quarter: the kernel's tiering
+ *                          adjusts its hot threshold the same way, to a rate
+ *  reclaim_promote 1       promote a hot page even when the fast node has no
+ *                          room and no known colder page, as long as it holds
+ *                          pages the policy knows nothing of: the allocation
+ *                          reclaims, and reclaim demotes the kernel's
+ *                          LRU-coldest page. Needs the kernel's demotion
+ *                          (numa/demotion_enabled); the daemon turns this off
+ *                          without it
+ *  demote_idle 0           1: above the high watermark, demote the coldest
+ *                          pages down to the low watermark ahead of need.
+ *                          0: only trade a colder page for each promotion
+ *                          that waits (the kernel's reclaim keeps the node
+ *                          allocatable)
  */
 struct policy_config {
 	uint32_t interval_ms;
@@ -98,6 +125,10 @@ struct policy_config {
 	double threshold_relax;
 	uint32_t max_tracked;
 	uint32_t evict_after;
+	double hot_latency_ms;
+	uint32_t hot_latency_auto;
+	uint32_t reclaim_promote;
+	uint32_t demote_idle;
 	const struct policy_pid_config *pids; /* copied by policy_create() */
 	size_t nr_pids;
 };
@@ -140,9 +171,14 @@ struct policy_counters {
 	uint64_t skipped_budget; /* candidates or wanted demotions beyond the budget */
 	uint64_t skipped_capacity; /* candidates with no room on a fast node, or no slow room */
 	uint64_t skipped_pid; /* moves refused by a per-PID cap */
+	uint64_t displaced; /* promotions beyond free room: the kernel's reclaim makes it */
 	uint64_t pingpong; /* planned moves reversing a recent one, this interval */
 	uint64_t pingpong_total; /* since policy_create() */
 	uint64_t budget_pages; /* budget of this interval */
+	uint64_t hot_pages; /* tracked pages at or above the global threshold, all tiers */
+	uint64_t fast_room; /* pages the fast tier has for managed pages below high_wmark */
+	double hot_latency_ms; /* latency limit used this interval (0: not used) */
+	double next_hot_latency_ms; /* after this interval's adjustment */
 	double threshold; /* global promotion threshold used this interval, faults */
 	double next_threshold; /* after this interval's ping-pong response */
 };

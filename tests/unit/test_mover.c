@@ -236,6 +236,72 @@ static void test_mover_commit_counts(void **state)
 	free(img);
 }
 
+/*
+ * Scattered pages in one call: one BEGIN per contiguous run, all before the
+ * (single) move_pages call, then one COMMIT per run with that run's counts;
+ * a full ring aborts the BEGINs already written and moves nothing.
+ */
+static void test_mover_scattered_runs(void **state)
+{
+	static const int idx[] = { 1, 2, 3, 7, 10, 11, 20 };
+	uint64_t addrs[PJ_MIN_RECORDS + 1], bad[2] = { BASE + 4096, BASE };
+	struct proc_ident id = self();
+	struct batch_result res;
+	struct journal *j;
+	struct mover m;
+	uint8_t *img;
+	size_t len;
+	int i;
+
+	fake_reset();
+	fk.node[10] = -1; /* never touched: its run commits with one -ENOENT */
+	img = make_image(64, &len);
+	assert_int_equal(journal_open_mem(&j, img, len, persist_nop), 0);
+	fake_mover(&m, j);
+	for (i = 0; i < 7; i++)
+		addrs[i] = BASE + (uint64_t)idx[i] * 4096;
+	assert_int_equal(mover_move_pages(&m, &id, bad, 2, 1, &res), -EINVAL); /* unsorted */
+	assert_int_equal(mover_move_pages(&m, &id, addrs, 7, 1, &res), 0);
+	assert_int_equal(fk.calls, 2); /* one move, one re-query of the absent page */
+	assert_int_equal(res.begin_seq, 1);
+	assert_int_equal(res.c.at_dst, 6);
+	assert_int_equal(res.c.enoent, 1);
+	/* BEGIN runs [1,3], [7], [10,11], [20]: seqs 1-4; COMMITs 5-8. */
+	assert_int_equal(rec_at(img, 64, 1)->type, PJ_BEGIN);
+	assert_int_equal(rec_at(img, 64, 1)->u.begin.npages, 3);
+	assert_int_equal(rec_at(img, 64, 3)->u.begin.addr, BASE + 10 * 4096);
+	assert_int_equal(rec_at(img, 64, 4)->u.begin.npages, 1);
+	for (i = 5; i <= 8; i++) {
+		assert_int_equal(rec_at(img, 64, i)->type, PJ_COMMIT);
+		assert_int_equal(rec_at(img, 64, i)->u.commit.begin_seq, i - 4);
+	}
+	assert_int_equal(rec_at(img, 64, 7)->u.commit.c.enoent, 1);
+	assert_int_equal(rec_at(img, 64, 7)->u.commit.c.at_dst, 1);
+	assert_int_equal(j->nopen, 0);
+	for (i = 0; i < 7; i++)
+		if (idx[i] != 10)
+			assert_int_equal(fk.node[idx[i]], 1);
+	mover_fini(&m);
+	journal_close(j);
+	free(img);
+
+	/* The smallest ring cannot hold one BEGIN more than its slots: nothing moves. */
+	fake_reset();
+	img = make_image(PJ_MIN_RECORDS, &len);
+	assert_int_equal(journal_open_mem(&j, img, len, persist_nop), 0);
+	fake_mover(&m, j);
+	for (i = 0; i <= PJ_MIN_RECORDS; i++)
+		addrs[i] = BASE + (uint64_t)i * 2 * 4096;
+	assert_int_equal(mover_move_pages(&m, &id, addrs, PJ_MIN_RECORDS + 1, 1, &res), -ENOSPC);
+	assert_int_equal(fk.calls, 0);
+	for (i = 0; i < NP; i++)
+		assert_int_equal(fk.node[i], 0);
+	mover_fini(&m);
+	journal_close(j);
+	free(img);
+	(void)state;
+}
+
 /* Pages the NUMA scanner left PROT_NONE look absent to move_pages on 6.1. */
 static void test_mover_protnone(void **state)
 {
@@ -775,6 +841,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_ident),
 		cmocka_unit_test(test_mover_commit_counts),
+		cmocka_unit_test(test_mover_scattered_runs),
 		cmocka_unit_test(test_mover_protnone),
 		cmocka_unit_test(test_mover_positive_return),
 		cmocka_unit_test(test_mover_whole_call_errors),

@@ -37,6 +37,10 @@ static void world_init(struct world *w, uint64_t fast_cap, uint64_t fast_free)
 	policy_config_default(&w->cfg);
 	/* Small tables keep valgrind fast; the 1 M-page size is the benchmark's. */
 	w->cfg.max_tracked = 8192;
+	/* Plans stay within free room unless a test asks for reclaim's help. */
+	w->cfg.reclaim_promote = 0;
+	/* Most tests check the watermarks themselves: demote even with nothing waiting. */
+	w->cfg.demote_idle = 1;
 	policy_plan_init(&w->plan);
 }
 
@@ -133,9 +137,12 @@ static void check_plan(const struct policy_topology *t, const struct policy_conf
 		assert_true(in[k] <= n->free_pages);
 		assert_true(out[k] <= used);
 		assert_true(used + in[k] - out[k] <= n->capacity_pages);
-		if (n->tier == POLICY_TIER_FAST && in[k])
-			assert_true(used + in[k] - out[k] <=
-				    (uint64_t)(n->capacity_pages * cfg->high_wmark));
+		/* Promotions never fill a fast node: above the watermark only swaps. */
+		if (n->tier == POLICY_TIER_FAST && in[k]) {
+			uint64_t high = (uint64_t)(n->capacity_pages * cfg->high_wmark);
+
+			assert_true(used + in[k] - out[k] <= (used > high ? used : high));
+		}
 	}
 	for (i = 0; i < p->nr_batches; i++) {
 		const struct policy_batch *b = &p->batches[i];
@@ -455,7 +462,11 @@ static void test_pingpong(void **state)
 	assert_int_equal(w.plan.c.promoted, 1);
 	assert_true(w.plan.c.threshold == 1.5);
 
-	/* The fast node fills up with other memory; the page went cold. */
+	/*
+	 * The page is seen on the fast node (so its silence from now on
+	 * means cold); the fast node fills up with other memory.
+	 */
+	see(&w, 60, BASE, 0, 0);
 	w.nodes[0].free_pages = 0;
 	tick(&w); /* interval 2: cooldown */
 	assert_int_equal(w.plan.nr_moves, 0);
@@ -509,6 +520,7 @@ static void test_pingpong(void **state)
 	world_start(&w);
 	see(&w, 60, BASE, 1, 2);
 	tick(&w);
+	see(&w, 60, BASE, 0, 0); /* faults where it is now: its silence is news */
 	w.nodes[0].free_pages = 0;
 	tick(&w);
 	tick(&w);
@@ -755,6 +767,8 @@ static void test_capacity_property(void **state)
 		size_t nfast = 1 + rnd_below(3), nslow = 1 + rnd_below(2);
 
 		policy_config_default(&cfg);
+		/* The property is about plans within free room: no reclaim's help. */
+		cfg.reclaim_promote = 0;
 		cfg.max_tracked = 4096;
 		cfg.max_pages = 1 + (uint32_t)rnd_below(400);
 		cfg.cooldown = (uint32_t)rnd_below(4);
@@ -937,6 +951,182 @@ static void test_print(void **state)
 }
 
 /* Settings by name: every printed line reads back to the same configuration. */
+static void see_lat(struct world *w, uint32_t tgid, uint64_t addr, uint32_t node,
+		    uint32_t latency_us)
+{
+	see(w, tgid, addr, node, 1);
+	w->obs[w->nr_obs - 1].latency_us = latency_us;
+}
+
+/*
+ * Every page faults once per interval (saturated counts); only the latency
+ * tells the hot pages (faulting right after the scan) from the warm ones.
+ * The hot ones are promoted, the warm ones never become candidates, and
+ * faults of unknown latency still count.
+ */
+static void test_latency_separates_saturated_faults(void **state)
+{
+	struct world w;
+	int t, i;
+
+	world_init(&w, 10000, 5000);
+	w.cfg.hot_latency_auto = 0;
+	w.cfg.hot_latency_ms = 100;
+	world_start(&w);
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 64; i++)
+			see_lat(&w, 7, BASE + i * PAGE, 1, 5000); /* 5 ms: hot */
+		for (i = 64; i < 512; i++)
+			see_lat(&w, 7, BASE + i * PAGE, 1, 400000); /* 400 ms: warm */
+		see(&w, 7, BASE + 600 * PAGE, 1, 1); /* latency unknown: counts */
+		tick(&w);
+		check_plan(&w.topo, &w.cfg, &w.plan);
+	}
+	/* Second interval: 1 + 0.875 >= 1.5 for the hot pages only. */
+	assert_int_equal(w.plan.c.candidates, 65);
+	assert_int_equal(w.plan.c.promoted, 65);
+	for (i = 0; i < 64; i++)
+		assert_non_null(find_move(&w.plan, 7, BASE + i * PAGE));
+	assert_non_null(find_move(&w.plan, 7, BASE + 600 * PAGE));
+	assert_true(hot_of(&w, 7, BASE + 100 * PAGE) == 0);
+	world_fini(&w);
+
+	/* hot_latency_ms 0: every fault counts, the warm pages are hot as well. */
+	world_init(&w, 10000, 5000);
+	w.cfg.hot_latency_ms = 0;
+	world_start(&w);
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 512; i++)
+			see_lat(&w, 7, BASE + i * PAGE, 1, 400000);
+		tick(&w);
+	}
+	assert_int_equal(w.plan.c.candidates, 512);
+	assert_true(w.plan.c.hot_latency_ms == 0);
+	world_fini(&w);
+	(void)state;
+}
+
+/*
+ * More hot pages than half the fast tier's room: the limit shrinks until
+ * they fit; fewer than a quarter: it grows back, never above the setting.
+ */
+static void test_latency_limit_adapts(void **state)
+{
+	struct world w;
+	double first, last = 0;
+	int t, i;
+
+	world_init(&w, 1000, 600); /* high wmark 900, 400 used by others: room 500 */
+	w.cfg.hot_latency_ms = 100;
+	world_start(&w);
+	for (t = 0; t < 40; t++) {
+		/* 2000 pages, latency spread 1..100 ms: all hot under 100 ms. */
+		for (i = 0; i < 2000; i++)
+			see_lat(&w, 9, BASE + i * PAGE, 1, 1000 + (i % 100) * 1000);
+		tick(&w);
+		if (!t)
+			first = w.plan.c.hot_latency_ms;
+		assert_true(w.plan.c.next_hot_latency_ms <= w.plan.c.hot_latency_ms ||
+			    w.plan.c.hot_pages < w.plan.c.fast_room / 4);
+		last = w.plan.c.next_hot_latency_ms;
+	}
+	assert_true(first == 100.0);
+	assert_true(last < 25.0);
+	assert_true(w.plan.c.fast_room >= 400 && w.plan.c.fast_room <= 900);
+	assert_true(w.plan.c.hot_pages <= w.plan.c.fast_room);
+	/* The workload goes quiet: the limit grows back, capped at 100 ms. */
+	for (t = 0; t < 200; t++)
+		tick(&w);
+	assert_true(w.plan.c.next_hot_latency_ms > last);
+	assert_true(w.plan.c.next_hot_latency_ms <= 100.0);
+	world_fini(&w);
+	(void)state;
+}
+
+/*
+ * The fast node is full of pages the policy never saw fault (the scanner
+ * skips a single-threaded process's own node): with reclaim_promote, hot
+ * pages are promoted anyway, one per unknown page at most, and counted; a
+ * promoted page that stays silent keeps its heat (not demoted as "cold");
+ * found back on the slow node (the kernel demoted it) it starts cold.
+ */
+static void test_reclaim_promote(void **state)
+{
+	struct world w;
+	double h0;
+	int t, i;
+
+	world_init(&w, 1000, 10); /* 990 used, none of it tracked */
+	w.cfg.reclaim_promote = 1;
+	w.cfg.hot_latency_auto = 0;
+	world_start(&w);
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 100; i++)
+			see_lat(&w, 5, BASE + i * PAGE, 1, 2000);
+		tick(&w);
+	}
+	assert_int_equal(w.plan.c.promoted, 100);
+	/* Above the high watermark already: no free room, all by reclaim. */
+	assert_int_equal(w.plan.c.displaced, 100);
+	assert_int_equal(w.plan.c.demoted, 0);
+	h0 = hot_of(&w, 5, BASE);
+	/* Silent on the fast node for 20 intervals: heat kept, never demoted. */
+	w.nodes[0].free_pages = 0;
+	for (t = 0; t < 20; t++) {
+		tick(&w);
+		assert_null(find_move(&w.plan, 5, BASE));
+	}
+	assert_true(hot_of(&w, 5, BASE) == h0);
+	/* Seen faulting on the slow node again: the kernel demoted it. */
+	see_lat(&w, 5, BASE, 1, 2000);
+	tick(&w);
+	assert_true(hot_of(&w, 5, BASE) == 1.0);
+	/* Without reclaim_promote: no room, no victim, nothing promoted. */
+	world_fini(&w);
+	world_init(&w, 1000, 0);
+	w.cfg.hot_latency_auto = 0;
+	world_start(&w);
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 100; i++)
+			see_lat(&w, 5, BASE + i * PAGE, 1, 2000);
+		tick(&w);
+	}
+	assert_int_equal(w.plan.c.promoted, 0);
+	assert_int_equal(w.plan.c.skipped_capacity, 100);
+	world_fini(&w);
+	(void)state;
+}
+
+/*
+ * demote_idle 0 (the default): above the high watermark nothing is demoted
+ * until promotions wait; each then trades places with a colder page.
+ */
+static void test_demote_on_demand(void **state)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 1000, 50); /* used 950: high 900, low 800 */
+	w.cfg.demote_idle = 0;
+	w.cfg.hot_latency_auto = 0;
+	world_start(&w);
+	for (i = 0; i < 600; i++)
+		see(&w, 3, BASE + i * PAGE, 0, 0); /* known, cold fast pages */
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 0);
+	assert_int_equal(w.plan.c.promoted, 0);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	/* 20 hot pages wait on the slow node: 20 cold pages make room. */
+	for (i = 0; i < 20; i++)
+		see(&w, 3, BASE + (1000 + i) * PAGE, 1, 2);
+	tick(&w);
+	assert_int_equal(w.plan.c.promoted, 20);
+	assert_int_equal(w.plan.c.demoted, 20);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	world_fini(&w);
+	(void)state;
+}
+
 static void test_config_set(void **state)
 {
 	struct policy_config a, b;
@@ -972,23 +1162,39 @@ static void test_config_set(void **state)
 		assert_int_equal(policy_config_set(&b, line, eq + 1), 0);
 		lines++;
 	}
-	assert_int_equal(lines, 15);
-	assert_memory_equal(&a, &b, offsetof(struct policy_config, pids));
+	assert_int_equal(lines, 19);
+	/* Every field; the padding before pids is not a setting. */
+	assert_memory_equal(&a, &b,
+			    offsetof(struct policy_config, hot_latency_auto) +
+				    sizeof(a.hot_latency_auto));
 	free(buf);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_threshold),    cmocka_unit_test(test_decay),
-		cmocka_unit_test(test_watermarks),   cmocka_unit_test(test_swap_for_hot),
-		cmocka_unit_test(test_full_node),    cmocka_unit_test(test_budget_pages),
-		cmocka_unit_test(test_budget_mbps),  cmocka_unit_test(test_cooldown),
-		cmocka_unit_test(test_pingpong),     cmocka_unit_test(test_pid_overrides),
-		cmocka_unit_test(test_eviction),     cmocka_unit_test(test_table_model),
-		cmocka_unit_test(test_table_growth), cmocka_unit_test(test_capacity_property),
-		cmocka_unit_test(test_recycled_pid), cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_print),	     cmocka_unit_test(test_config_set),
+		cmocka_unit_test(test_threshold),
+		cmocka_unit_test(test_decay),
+		cmocka_unit_test(test_watermarks),
+		cmocka_unit_test(test_swap_for_hot),
+		cmocka_unit_test(test_full_node),
+		cmocka_unit_test(test_budget_pages),
+		cmocka_unit_test(test_budget_mbps),
+		cmocka_unit_test(test_cooldown),
+		cmocka_unit_test(test_pingpong),
+		cmocka_unit_test(test_pid_overrides),
+		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_table_model),
+		cmocka_unit_test(test_table_growth),
+		cmocka_unit_test(test_capacity_property),
+		cmocka_unit_test(test_recycled_pid),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_config_set),
+		cmocka_unit_test(test_latency_separates_saturated_faults),
+		cmocka_unit_test(test_latency_limit_adapts),
+		cmocka_unit_test(test_reclaim_promote),
+		cmocka_unit_test(test_demote_on_demand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
