@@ -40,8 +40,9 @@ fi
 for f in "$PAUTONUMA" "$LOOP"; do
 	[ -x "$f" ] || { echo "observer bench: $f not built (make bench builds it)" >&2; exit 1; }
 done
+for i in $(seq 120); do [ -e "$PIN" ] || break; sleep 1; done
 if [ -e "$PIN" ]; then
-	echo "observer bench: an observer is already running ($PIN); stop it first" >&2
+	echo "observer bench: an observer is running ($PIN) and did not stop within 2 min" >&2
 	exit 1
 fi
 tmp=$(mktemp -d)
@@ -122,10 +123,18 @@ one_run() {
 		return 1
 	fi
 	if [ "$mode" = observed ]; then
-		"$PAUTONUMA" run --observe-only --interval 3600 >"$tmp/run.out" 2>&1 &
-		run_pid=$!
-		for i in $(seq 300); do [ -e "$PIN/run_info" ] && break; sleep 0.1; done
-		[ -e "$PIN/run_info" ] || { echo "observer bench: the observer did not start:" >&2; cat "$tmp/run.out" >&2; return 1; }
+		# Another user's instance (a shared machine) makes it exit 4: wait.
+		for i in $(seq 120); do
+			"$PAUTONUMA" run --observe-only --interval 3600 >"$tmp/run.out" 2>&1 &
+			run_pid=$!
+			while alive "$run_pid" && [ ! -e "$PIN/run_info" ]; do sleep 0.1; done
+			alive "$run_pid" && break
+			wait "$run_pid"
+			[ $? = 4 ] || break
+			run_pid=
+			sleep 1
+		done
+		[ -n "$run_pid" ] && [ -e "$PIN/run_info" ] || { echo "observer bench: the observer did not start:" >&2; cat "$tmp/run.out" >&2; return 1; }
 	fi
 	rm -f "$tmp/go"
 	mkfifo "$tmp/go"
@@ -190,7 +199,7 @@ one_run observed || exit 1
 read -r stats_c stats_w <"$tmp/result"
 echo 0 >$STATS
 
-ratio=$(median "${rc[@]}")
+ratio=$(awk -v r="$(median "${rc[@]}")" 'BEGIN {printf "%.3f", r}')
 hook=$(grep -o 'hooks: [a-z]*' "$tmp/run.out" | head -n 1)
 echo "observer overhead ($hook; median of $ROUNDS rounds):"
 echo "  speed: without $(median "${pc[@]}") pages/cpu-s, with $(median "${oc[@]}") pages/cpu-s"
