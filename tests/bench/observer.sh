@@ -29,8 +29,9 @@ SECS=${BENCH_SECONDS:-2}
 MIB=${BENCH_MIB:-64}
 PIN=/sys/fs/bpf/pautonuma
 STATS=/proc/sys/kernel/bpf_stats_enabled
-# The observer's program names as the kernel keeps them (15 characters).
+# The observer's program names: 15 characters, or whole where bpftool has BTF.
 PROGS="fault_user hint_fault_fent hint_fault_kpro numa_fault_fent numa_fault_kpro proc_exit
+hint_fault_fentry hint_fault_kprobe numa_fault_fentry numa_fault_kprobe
 migrate_pages move_numa swap_numa"
 
 if [ "$(id -u)" -ne 0 ]; then
