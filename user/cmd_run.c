@@ -375,6 +375,14 @@ int cmd_run(int argc, char **argv)
 				strerror(-lock_fd));
 		return lock_fd == -EBUSY ? EXIT_BUSY : EXIT_ENV;
 	}
+	/*
+	 * Handlers before any kernel state changes: a SIGTERM in between would
+	 * otherwise kill us with the sysctls changed and the maps pinned, and a
+	 * SIGINT to a background job (ignored until then) would be lost.
+	 */
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	/* Tiers, journal and recovery before the kernel is touched. */
 	if (!observe_only) {
 		err = daemon_create(&dopts, &dmn, stdout, why, sizeof(why));
@@ -460,9 +468,6 @@ int cmd_run(int argc, char **argv)
 	       OBSERVER_PIN_DIR);
 	fflush(stdout);
 
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	t0 = now_s();
 	next = t0 + interval;
 	while (!stop_signal) {
