@@ -280,6 +280,18 @@ out:
 	return err;
 }
 
+int daemon_reconfigure(struct daemon *d, const struct policy_config *policy)
+{
+	int err = policy_reconfigure(d->pol, policy);
+
+	if (!err) {
+		d->o.policy = *policy;
+		d->o.policy.pids = NULL; /* copied by the policy; the caller's may go */
+		d->o.policy.nr_pids = 0;
+	}
+	return err;
+}
+
 const struct daemon_totals *daemon_totals(const struct daemon *d)
 {
 	return &d->t;
