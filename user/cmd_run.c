@@ -280,6 +280,7 @@ static void reload(struct run_state *st)
 	char why[512];
 	int err, changed;
 
+	log_debug("SIGHUP: reloading %s", name);
 	if (!next) {
 		log_err("reload: out of memory; keeping the running configuration");
 		return;
@@ -378,6 +379,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 	char *eq;
 
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's and the usage */
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
 			if (simple[i].c == ch)
@@ -425,7 +427,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 				usage(stdout);
 				return 1000 + EXIT_OK;
 			default:
-				usage(stderr);
+				log_err("run: unknown option or missing value: '%s' (see 'pautonuma run --help')",
+					argv[optind - 1]);
 				return 1000 + EXIT_USAGE;
 			}
 		}
