@@ -275,17 +275,21 @@ static void reload_pids(const struct run_state *st, const struct config_pids *ol
  */
 static void reload(struct run_state *st)
 {
-	const char *name = st->path ?: CONFIG_DEFAULT_PATH;
 	struct run_config *next = malloc(sizeof(*next));
+	const char *path = st->path, *name;
 	char why[512];
 	int err, changed;
 
-	log_debug("SIGHUP: reloading %s", name);
 	if (!next) {
 		log_err("reload: out of memory; keeping the running configuration");
 		return;
 	}
-	err = config_build(next, st->path, st->required, st->ov, st->nov, why, sizeof(why));
+	/* As at the start: the default file counts when it exists now. */
+	if (!st->required)
+		path = access(CONFIG_DEFAULT_PATH, F_OK) ? NULL : CONFIG_DEFAULT_PATH;
+	name = path ?: "the command line (no configuration file)";
+	log_debug("SIGHUP: reloading %s", name);
+	err = config_build(next, path, st->required, st->ov, st->nov, why, sizeof(why));
 	if (err) {
 		log_err("reload failed, keeping the running configuration: %s", why);
 		goto out;
@@ -293,17 +297,21 @@ static void reload(struct run_state *st)
 	changed = config_reload_diff(st->cfg, next, name, report_reload);
 	/* The diff may have put settings back: derive again. */
 	err = config_check(next, name, why, sizeof(why));
-	if (!err && st->dmn)
-		err = daemon_reconfigure(st->dmn, &next->policy);
 	if (err) {
-		log_err("reload failed, keeping the running configuration: %s",
-			why[0] && err != -ENOMEM ? why : strerror(-err));
+		log_err("reload failed, keeping the running configuration: %s", why);
+		goto out;
+	}
+	err = st->dmn ? daemon_reconfigure(st->dmn, &next->policy) : 0;
+	if (err) {
+		log_err("reload failed, keeping the running configuration: policy: %s",
+			strerror(-err));
 		goto out;
 	}
 	reload_pids(st, &st->cfg->pids, &next->pids);
 	log_setup(next->log_level, next->syslog);
 	*st->cfg = *next;
 	st->cfg->policy.pids = st->cfg->procs;
+	st->path = path;
 	log_info("reloaded %s: %d setting%s changed", name, changed, changed == 1 ? "" : "s");
 out:
 	free(next);

@@ -172,7 +172,7 @@ static int parse_pids(const char *v, struct config_pids *p, char *why, size_t le
 	*p = next;
 	return 0;
 bad:
-	snprintf(why, len, "'%.*s' is not a PID", (int)(n < 32 ? n : 32), v);
+	snprintf(why, len, "invalid pids: '%.*s' is not a PID", (int)(n < 32 ? n : 32), v);
 	return -EINVAL;
 }
 
@@ -194,7 +194,8 @@ static int set_daemon_key(struct run_config *c, const struct ckey *k, const char
 		return 0;
 	case K_STR:
 		if (strlen(v) >= k->size) {
-			snprintf(why, len, "%s: longer than %zu bytes", k->name, k->size - 1);
+			snprintf(why, len, "invalid %s: longer than %zu bytes", k->name,
+				 k->size - 1);
 			return -EINVAL;
 		}
 		if (!*v)
@@ -235,23 +236,27 @@ static int set_daemon_key(struct run_config *c, const struct ckey *k, const char
 		return 0;
 	}
 bad:
+	/* "invalid NAME 'VALUE' (what is expected)", the form of every bad value. */
 	switch (k->type) {
 	case K_BOOL:
-		snprintf(why, len, "%s: '%s' is not yes or no", k->name, v);
+		snprintf(why, len, "invalid %s '%s' (yes or no)", k->name, v);
 		break;
 	case K_SECONDS:
-		snprintf(why, len, "%s: '%s' is not %s or a number of seconds (<= 86400)", k->name,
-			 v, k->lo ? "auto" : "0");
+		snprintf(why, len, "invalid %s '%s' (%s, or seconds > 0 and <= 86400)", k->name, v,
+			 k->lo ? "auto" : "0");
 		break;
 	case K_INT:
-		snprintf(why, len, "%s: '%s' is not auto or an integer in %ld..%ld", k->name, v,
+		snprintf(why, len, "invalid %s '%s' (auto, or an integer in %ld..%ld)", k->name, v,
 			 k->lo, k->hi);
 		break;
 	case K_LEVEL:
-		snprintf(why, len, "%s: '%s' is not error, warn, info or debug", k->name, v);
+		snprintf(why, len, "invalid %s '%s' (error, warn, info or debug)", k->name, v);
+		break;
+	case K_NODES:
+		snprintf(why, len, "invalid %s '%s' (a node list such as 0-1,3)", k->name, v);
 		break;
 	default:
-		snprintf(why, len, "%s: invalid value '%s'", k->name, v);
+		snprintf(why, len, "invalid %s '%s'", k->name, v);
 		break;
 	}
 	return -EINVAL;
@@ -293,8 +298,8 @@ static int set_proc_key(struct run_config *c, const char *section, const char *k
 			k = &proc_keys[i];
 	if (!k) {
 		snprintf(why, len,
-			 "unknown key '%s' in [%s] (exclude, promote_threshold, max_pages)", key,
-			 section);
+			 "no such setting '%s' in [%s] (exclude, promote_threshold, max_pages)",
+			 key, section);
 		return -ENOENT;
 	}
 	p = proc_get(c, (uint32_t)pid, why, len);
@@ -324,7 +329,7 @@ static int set_proc_key(struct run_config *c, const char *section, const char *k
 	}
 	return 0;
 bad:
-	snprintf(why, len, "%s: invalid value '%s' (%s)", key, v,
+	snprintf(why, len, "invalid %s '%s' (%s)", key, v,
 		 k->type == K_BOOL ? "yes or no" : "a number >= 0, 0 = the global setting");
 	return -EINVAL;
 }
@@ -355,7 +360,7 @@ static int set_key(struct run_config *c, int i, const char *value, char *why, si
 	pk = &policy_config_keys(&np)[i - NR_DAEMON_KEYS];
 	err = policy_config_set(&c->policy, pk->name, value);
 	if (err)
-		snprintf(why, len, "%s: '%s' is not %s", pk->name, value,
+		snprintf(why, len, "invalid %s '%s' (%s)", pk->name, value,
 			 pk->type == POLICY_KEY_U32 ? "an integer in 0..4294967295" : "a number");
 	return err;
 }
@@ -375,7 +380,7 @@ int config_set(struct run_config *c, const char *section, const char *key, const
 	}
 	i = key_find(section, key);
 	if (i < 0) {
-		snprintf(why, why_len, "unknown key '%s' in [%s]", key, section);
+		snprintf(why, why_len, "no such setting '%s' in [%s]", key, section);
 		return -ENOENT;
 	}
 	return set_key(c, i, value, why, why_len);
@@ -625,7 +630,12 @@ int config_build(struct run_config *c, const char *path, bool required,
 	for (i = 0; i < nov; i++) {
 		err = config_set(c, ov[i].section, ov[i].key, ov[i].value, reason, sizeof(reason));
 		if (err) {
-			snprintf(why, why_len, "%s %s: %s", ov[i].option, ov[i].value, reason);
+			if (!strcmp(ov[i].section, "policy")) /* --set KEY=VALUE */
+				snprintf(why, why_len, "%s %s=%s: %s", ov[i].option, ov[i].key,
+					 ov[i].value, reason);
+			else
+				snprintf(why, why_len, "%s %s: %s", ov[i].option, ov[i].value,
+					 reason);
 			return err;
 		}
 		k = key_find(ov[i].section, ov[i].key);

@@ -83,9 +83,9 @@ expect_error() {
 }
 expect_error "unknown section" "^pautonuma: $tmp/bad.conf:3: unknown section \[frob\]" \
 	'[daemon]\ninterval = 1\n[frob]\n'
-expect_error "unknown key" "^pautonuma: $tmp/bad.conf:2: unknown key 'intervall' in \[daemon\]" \
+expect_error "unknown key" "^pautonuma: $tmp/bad.conf:2: no such setting 'intervall' in \[daemon\]" \
 	'[daemon]\nintervall = 1\n'
-expect_error "bad value" "^pautonuma: $tmp/bad.conf:3: decay: 'fast' is not a number" \
+expect_error "bad value" "^pautonuma: $tmp/bad.conf:3: invalid decay 'fast' (a number)" \
 	'[policy]\ncooldown = 2\ndecay = fast\n'
 expect_error "cross-key check" "^pautonuma: $tmp/bad.conf:2: pingpong_window must be >= cooldown" \
 	'[policy]\ncooldown = 40\n'
@@ -144,7 +144,7 @@ wait_for() {
 		sleep 0.2
 	done
 }
-if ! wait_for 30 grep -q 'observing the given processes' "$tmp/run"; then
+if ! wait_for 30 grep -qs 'observing the given processes' "$tmp/run"; then
 	not_ok "run --config started"
 	sed 's/^/#   /' "$tmp/run" | tail -n 20
 	tap_done
@@ -210,7 +210,7 @@ interval = 1
 pids = $S1 nonsense
 EOF
 hup_expect "bad reload: says why with FILE:LINE" \
-	"^pautonuma: reload failed, keeping the running configuration: $conf:4: 'nonsense' is not a PID"
+	"^pautonuma: reload failed, keeping the running configuration: $conf:4: invalid pids: 'nonsense' is not a PID"
 grep -q "^pautonuma: debug: SIGHUP: reloading $conf" "$tmp/run" &&
 	ok "log_level = debug from the reload in force" || not_ok "log_level = debug from the reload in force"
 sleep 4.5

@@ -94,6 +94,7 @@ static void test_example_names_every_key(void **state)
 		n++;
 	}
 	assert_true(n >= 30);
+	assert_true(n <= CONFIG_MAX_KEYS); /* c->line[] has a slot per key */
 	free(printed);
 }
 
@@ -218,30 +219,31 @@ static void test_errors(void **state)
 {
 	expect_error("[daemon]\ninterval = 1\n[bogus]\n",
 		     "t.conf:3: unknown section [bogus] (daemon, tiers, policy, process PID)");
-	expect_error("\n[daemon]\nfoo = 1\n", "t.conf:3: unknown key 'foo' in [daemon]");
+	expect_error("\n[daemon]\nfoo = 1\n", "t.conf:3: no such setting 'foo' in [daemon]");
 	expect_error("x = 1\n", "t.conf:1: key outside a section ([daemon], [policy] ...)");
 	expect_error("[daemon]\nnot a setting\n",
 		     "t.conf:2: syntax error (expected [section] or key = value)");
 	expect_error("[daemon]\ninterval = 2\ninterval = 3\n",
 		     "t.conf:3: interval set twice (first on line 2)");
 	expect_error("[daemon]\ninterval = 0\n",
-		     "t.conf:2: interval: '0' is not auto or a number of seconds (<= 86400)");
-	expect_error("[daemon]\nall = maybe\n", "t.conf:2: all: 'maybe' is not yes or no");
+		     "t.conf:2: invalid interval '0' (auto, or seconds > 0 and <= 86400)");
+	expect_error("[daemon]\nall = maybe\n", "t.conf:2: invalid all 'maybe' (yes or no)");
 	expect_error("[daemon]\nnuma_balancing = 4\n",
-		     "t.conf:2: numa_balancing: '4' is not auto or an integer in 0..3");
+		     "t.conf:2: invalid numa_balancing '4' (auto, or an integer in 0..3)");
 	expect_error("[daemon]\nlog_level = loud\n",
-		     "t.conf:2: log_level: 'loud' is not error, warn, info or debug");
-	expect_error("[daemon]\npids = 12 abc\n", "t.conf:2: 'abc' is not a PID");
-	expect_error("[tiers]\nfast = x\n", "t.conf:2: fast: invalid value 'x'");
+		     "t.conf:2: invalid log_level 'loud' (error, warn, info or debug)");
+	expect_error("[daemon]\npids = 12 abc\n", "t.conf:2: invalid pids: 'abc' is not a PID");
+	expect_error("[tiers]\nfast = x\n",
+		     "t.conf:2: invalid fast 'x' (a node list such as 0-1,3)");
 	expect_error("[policy]\ncooldown = -1\n",
-		     "t.conf:2: cooldown: '-1' is not an integer in 0..4294967295");
+		     "t.conf:2: invalid cooldown '-1' (an integer in 0..4294967295)");
 	expect_error("[policy]\n\nlow_wmark = 0.95\n",
 		     "t.conf:3: high_wmark must be > low_wmark and <= 1");
 	expect_error("[policy]\ndecay = 1.5\n", "t.conf:2: decay must be in (0, 1]");
 	expect_error("[process 0]\nexclude = yes\n", "t.conf:2: [process 0]: not a PID");
 	expect_error(
 		"[process 5]\nnice = 1\n",
-		"t.conf:2: unknown key 'nice' in [process 5] (exclude, promote_threshold, max_pages)");
+		"t.conf:2: no such setting 'nice' in [process 5] (exclude, promote_threshold, max_pages)");
 	expect_error("[process 5]\nmax_pages = 1\n[process 5]\nmax_pages = 2\n",
 		     "t.conf:4: max_pages set twice in [process 5]");
 	expect_error("[daemon]\npids = 5\n\nall = yes\n",
@@ -272,7 +274,7 @@ static void test_build_overrides(void **state)
 	assert_true(c.policy.decay == 0.5);
 	assert_int_equal(c.line[0] == 0, 1); /* observe_only: default */
 	assert_int_equal(config_build(&c, path, true, bad, 1, why, sizeof(why)), -ENOENT);
-	assert_string_equal(why, "--set 1: unknown key 'nope' in [policy]");
+	assert_string_equal(why, "--set nope=1: no such setting 'nope' in [policy]");
 	unlink(path);
 	/* Missing: an error only when named. */
 	assert_int_equal(config_build(&c, path, false, NULL, 0, why, sizeof(why)), 0);
@@ -387,6 +389,12 @@ static void test_log_levels(void **state)
 	assert_int_equal(log_level_parse("debug"), LOG_LVL_DEBUG);
 	assert_int_equal(log_level_parse("INFO"), -1);
 	assert_string_equal(log_level_name(LOG_LVL_WARN), "warn");
+	/* syslog only for a service: never when stderr is a terminal. */
+	log_setup(LOG_LVL_DEBUG, true);
+	assert_int_equal(log_to_syslog(), !isatty(STDERR_FILENO));
+	log_setup(LOG_LVL_INFO, false);
+	assert_false(log_to_syslog());
+	log_close();
 }
 
 int main(void)

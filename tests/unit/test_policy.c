@@ -972,7 +972,10 @@ static void test_config_set(void **state)
 		assert_int_equal(policy_config_set(&b, line, eq + 1), 0);
 		lines++;
 	}
-	assert_int_equal(lines, 15);
+	/* Every setting but interval_ms, which is the daemon's interval. */
+	assert_int_equal(lines, 14);
+	assert_int_equal(policy_config_set(&b, "interval_ms", "1000"), -ENOENT);
+	b.interval_ms = a.interval_ms;
 	assert_memory_equal(&a, &b, offsetof(struct policy_config, pids));
 	free(buf);
 }
