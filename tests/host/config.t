@@ -195,10 +195,12 @@ last_gap() {
 	grep -o '^\[[0-9.]*s\]' "$tmp/run" | tr -d '[]s' | tail -n 2 |
 		awk 'NR == 1 { a = $1 } NR == 2 { printf "%.1f", $1 - a }'
 }
+# About 2 s, not 1 (the stamps have 0.1 s steps and the host is loaded).
+near2() { awk -v g="$1" 'BEGIN { exit !(g >= 1.5 && g <= 3.0) }'; }
 # Reports 2 s apart now: the last two interval stamps.
 sleep 5
 gap=$(last_gap)
-[ "$gap" = "2.0" ] && ok "interval 2 s in force after the reload" ||
+near2 "$gap" && ok "interval 2 s in force after the reload (gap $gap s)" ||
 	not_ok "interval 2 s in force after the reload (gap '$gap')"
 
 # Bad reload: line 4 is wrong; nothing changes.
@@ -216,8 +218,8 @@ grep -q "^pautonuma: debug: SIGHUP: reloading $conf" "$tmp/run" &&
 sleep 4.5
 gap=$(last_gap)
 if kill -0 $R 2>/dev/null && [ "$(grep -c '^\[' "$tmp/run")" -gt "$n_reports" ] &&
-	[ "$gap" = "2.0" ] && in_filter $S2 && ! in_filter $S1; then
-	ok "bad reload: still running with the old configuration (interval 2 s, pid $S2)"
+	near2 "$gap" && in_filter $S2 && ! in_filter $S1; then
+	ok "bad reload: still running with the old configuration (interval 2 s: gap $gap s; pid $S2)"
 else
 	not_ok "bad reload: still running with the old configuration (gap '$gap')"
 fi
