@@ -72,6 +72,7 @@ static int parse(int argc, char **argv, const char **path, uint64_t *size, bool 
 	int c;
 
 	optind = 1;
+	opterr = 0; /* our own one-line message instead of getopt's */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':

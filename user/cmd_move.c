@@ -19,7 +19,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: pautonuma move --pid PID --to NODE (--addr A [--pages N] | --range START-END)\n"
-		"                      [--journal PATH] [--batch N]\n"
+		"                      [--journal PATH] [--batch N] [--json]\n"
 		"\n"
 		"Move pages of process PID to NUMA node NODE with move_pages(2), each batch\n"
 		"bracketed by BEGIN/COMMIT records made durable in the journal.  Batches left\n"
@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"  --range START-END  the pages of [START, END), both page aligned\n"
 		"  --journal PATH     journal (default $PAUTONUMA_JOURNAL or %s)\n"
 		"  --batch N          pages per journaled batch, 1..%d (default 512)\n"
+		"  --json             the batches' outcomes as one JSON object on stdout\n"
 		"Exit: 0 every batch ran (see the per-page counts), 1 failure, 2 usage,\n"
 		"3 environment (no such node, no permission, unusable journal), 4 journal in use.\n",
 		DEFAULT_JOURNAL, MOVER_MAX_BATCH);
@@ -56,12 +57,13 @@ int cmd_move(int argc, char **argv)
 		{ "range", required_argument, NULL, 'r' },
 		{ "journal", required_argument, NULL, 'j' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	uint64_t pid = 0, node = UINT64_MAX, addr = 0, end = 0, npages = 1, batch = 512;
 	const char *path = getenv("PAUTONUMA_JOURNAL");
-	bool have_addr = false, have_range = false, have_pages = false;
+	bool have_addr = false, have_range = false, have_pages = false, json = false;
 	struct recovery_stats st;
 	struct batch_result res;
 	struct journal *j = NULL;
@@ -75,6 +77,7 @@ int cmd_move(int argc, char **argv)
 	if (!path || !*path)
 		path = DEFAULT_JOURNAL;
 	optind = 1;
+	opterr = 0; /* our own one-line message instead of getopt's */
 	while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
 		switch (c) {
 		case 'p':
@@ -113,6 +116,9 @@ int cmd_move(int argc, char **argv)
 			if (parse_u64(optarg, &batch) || !batch || batch > MOVER_MAX_BATCH)
 				goto bad_value;
 			break;
+		case 'J':
+			json = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -146,11 +152,13 @@ int cmd_move(int argc, char **argv)
 		return journal_exit_code(err);
 	mover_init(&m, j);
 	/* Never start new work on top of a crash that was not cleaned up. */
-	err = recovery_run(&m, &st, stdout);
+	err = recovery_run(&m, &st, json ? stderr : stdout); /* stdout holds the JSON */
 	if (err) {
 		ret = EXIT_FAIL;
 		goto cleanup;
 	}
+	if (json)
+		printf("{\"pid\":%" PRIu64 ",\"to\":%" PRIu64 ",\"batches\":[", pid, node);
 	for (done = 0; done < npages; done += n) {
 		n = npages - done < batch ? npages - done : batch;
 		err = mover_move_batch(&m, &id, addr + done * page, n, (int)node, &res);
@@ -170,10 +178,19 @@ int cmd_move(int argc, char **argv)
 			ret = EXIT_FAIL;
 			goto cleanup;
 		}
-		printf("batch %" PRIu64 ": %u pages at 0x%" PRIx64 " -> node %" PRIu64
-		       ": %u at node, %u elsewhere, %u not present, %u efault, %u busy, %u other\n",
-		       res.begin_seq, n, addr + done * page, node, res.c.at_dst, res.c.elsewhere,
-		       res.c.enoent, res.c.efault, res.c.ebusy, res.c.other);
+		if (json)
+			printf("%s{\"seq\":%" PRIu64 ",\"addr\":%" PRIu64 ",\"pages\":%u,"
+			       "\"at_dst\":%u,\"elsewhere\":%u,\"enoent\":%u,\"efault\":%u,"
+			       "\"ebusy\":%u,\"other\":%u,\"err\":%d}",
+			       done ? "," : "", res.begin_seq, addr + done * page, n, res.c.at_dst,
+			       res.c.elsewhere, res.c.enoent, res.c.efault, res.c.ebusy,
+			       res.c.other, err);
+		else
+			printf("batch %" PRIu64 ": %u pages at 0x%" PRIx64 " -> node %" PRIu64
+			       ": %u at node, %u elsewhere, %u not present, %u efault, %u busy, %u other\n",
+			       res.begin_seq, n, addr + done * page, node, res.c.at_dst,
+			       res.c.elsewhere, res.c.enoent, res.c.efault, res.c.ebusy,
+			       res.c.other);
 		if (err) {
 			pa_err("move: pid %" PRIu64 ": move_pages: %s (batch %" PRIu64 " aborted)",
 			       pid, strerror(-err), res.begin_seq);
@@ -182,6 +199,8 @@ int cmd_move(int argc, char **argv)
 		}
 	}
 cleanup:
+	if (json && j)
+		printf("],\"ok\":%s}\n", ret == EXIT_OK ? "true" : "false");
 	mover_fini(&m);
 	journal_close(j);
 	return ret;

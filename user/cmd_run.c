@@ -17,52 +17,67 @@
 #include "bpf_loader.h"
 #include "cli.h"
 #include "cmds.h"
+#include "config.h"
 #include "daemon.h"
 #include "heat_reader.h"
+#include "log.h"
 #include "proc_ident.h"
 #include "report.h"
 #include "sysctl_state.h"
 
 #define RUN_DIR "/run/pautonuma"
 #define LOCK_FILE RUN_DIR "/observer.lock"
-#define MAX_PIDS 64
-#define DAEMON_DEFAULT_JOURNAL "/var/lib/pautonuma/journal"
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reload_pending;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGHUP)
+		reload_pending = 1;
+	else
+		stop_signal = sig;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: pautonuma run [--pid PID]... [--all] [--journal PATH | --dry-run]\n"
-		"                     [--tiers fast=N,..,slow=N,..] [--set KEY=VALUE]...\n"
+		"Usage: pautonuma run [--config FILE] [--pid PID]... [--all]\n"
+		"                     [--journal PATH | --dry-run] [--tiers fast=N,..,slow=N,..]\n"
+		"                     [--set KEY=VALUE]...\n"
 		"       pautonuma run --observe-only [--pid PID]... [--all]\n"
+		"       pautonuma run [--config FILE] [OPTIONS] --settings\n"
 		"  common: [--interval S] [--duration S] [--numa-balancing MODE]\n"
 		"          [--scan-period-ms MS] [--promote-rate-limit MBPS] [--heat-entries N]\n"
-		"          [--verbose]\n"
+		"          [--log-level LEVEL] [--syslog] [--verbose]\n"
 		"Record NUMA hint faults per page of the given processes (or --all) and\n"
 		"kernel migrations, and every interval (default 5 s; 1 s as a daemon) plan\n"
 		"promotions of hot slow-tier pages and demotions of cold fast-tier pages and\n"
 		"move them with move_pages(2), each batch journaled in PATH (default\n"
 		"$PAUTONUMA_JOURNAL or %s; create it with 'pautonuma journal init').\n"
-		"Runs until --duration, SIGINT or SIGTERM. Maps are pinned under %s.\n"
+		"Runs until --duration, SIGINT or SIGTERM; SIGHUP reloads the configuration\n"
+		"file. Maps are pinned under %s.\n"
+		"  --config FILE              settings file (default %s\n"
+		"                             when it exists; see pautonuma.conf(5)); options\n"
+		"                             given here override it\n"
+		"  --settings                 print the effective settings (file + options)\n"
+		"                             in the file's format, and exit\n"
 		"  --observe-only             record and report only; move nothing\n"
 		"  --dry-run                  print each interval's plan; move nothing\n"
 		"  --tiers SPEC               which nodes are fast and slow (default: the\n"
 		"                             kernel's memory tiers, else CPU-less = slow)\n"
-		"  --set KEY=VALUE            a policy setting (see 'pautonuma run --settings')\n"
-		"  --settings                 print the policy settings and their defaults\n"
+		"  --set KEY=VALUE            a [policy] setting (see --settings)\n"
 		"  --numa-balancing MODE      kernel.numa_balancing while running (default:\n"
 		"                             3 with a CPU-less node, else 1)\n"
 		"  --promote-rate-limit MBPS  kernel.numa_balancing_promote_rate_limit_MBps\n"
 		"                             while running (0 stops the kernel's promotions)\n"
 		"  --scan-period-ms MS        NUMA scan delay and period (min and max) while\n"
-		"                             running, in debugfs sched/numa_balancing/\n",
-		DAEMON_DEFAULT_JOURNAL, OBSERVER_PIN_DIR);
+		"                             running, in debugfs sched/numa_balancing/\n"
+		"  --log-level LEVEL          error, warn, info (default) or debug\n"
+		"  --syslog                   messages to syslog when stderr is not a terminal\n"
+		"  --verbose                  libbpf's messages too\n"
+		"Exit: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 environment\n"
+		"not usable, 4 another instance is running or the journal is locked.\n",
+		CONFIG_DEFAULT_JOURNAL, OBSERVER_PIN_DIR, CONFIG_DEFAULT_PATH);
 }
 
 static double now_s(void)
@@ -124,7 +139,7 @@ static int default_balancing_mode(void)
 static void on_event(void *ctx, const struct event *e)
 {
 	if (e->type == EVENT_FILTER_EXIT)
-		printf("pautonuma: pid %u exited; dropped from the filter\n", e->tgid);
+		log_info("pid %u exited; dropped from the filter", e->tgid);
 }
 
 /* Drop attached PIDs that are gone or were recycled (missed exit events). */
@@ -144,8 +159,8 @@ static void sweep_filter(const struct observer_maps *m)
 		if (err && err != -ESRCH)
 			continue;
 		if (!observer_filter_del(m, f[i].tgid))
-			printf("pautonuma: pid %u %s; dropped from the filter\n", f[i].tgid,
-			       err ? "exited" : "was recycled by another process");
+			log_info("pid %u %s; dropped from the filter", f[i].tgid,
+				 err ? "exited" : "was recycled by another process");
 	}
 	free(f);
 }
@@ -159,9 +174,9 @@ static int set_sysctl(struct sysctl_state *ss, const char *path, const char *nam
 	sysctl_read(path, old, sizeof(old));
 	err = sysctl_state_set(ss, path, val);
 	if (err < 0)
-		fprintf(stderr, "pautonuma: setting %s = %s: %s\n", name, val, strerror(-err));
+		log_err("setting %s = %s: %s", name, val, strerror(-err));
 	else if (err > 0)
-		printf("pautonuma: set %s = %s (was %s)\n", name, val, old);
+		log_info("set %s = %s (was %s)", name, val, old);
 	return err < 0 ? err : 0;
 }
 
@@ -177,9 +192,8 @@ static int set_scan_period(struct sysctl_state *ss, long ms)
 	int err;
 
 	if (!debugfs && access("/proc/sys/kernel/numa_balancing_scan_delay_ms", F_OK)) {
-		fprintf(stderr,
-			"pautonuma: run: --scan-period-ms: no %s (is debugfs mounted? "
-			"mount -t debugfs none /sys/kernel/debug)\n",
+		log_err("run: scan_period_ms: no %s (is debugfs mounted? "
+			"mount -t debugfs none /sys/kernel/debug)",
 			dir);
 		return -ENOENT;
 	}
@@ -199,7 +213,133 @@ static int set_scan_period(struct sysctl_state *ss, long ms)
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+/* What a reload needs: where the settings come from, and what runs. */
+struct run_state {
+	struct run_config *cfg; /* in force */
+	const char *path; /* the file, or NULL */
+	bool required; /* --config named it */
+	struct config_override *ov;
+	size_t nov;
+	struct observer *ob;
+	struct daemon *dmn;
+};
+
+static void report_reload(bool restart, const char *msg)
+{
+	if (restart)
+		log_warn("%s", msg);
+	else
+		log_info("reload: %s", msg);
+}
+
+static bool has_pid(const struct config_pids *p, int32_t pid)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->v[i] == pid)
+			return true;
+	return false;
+}
+
+/* The file's PID list changed: attach the new ones, detach the ones gone from it. */
+static void reload_pids(const struct run_state *st, const struct config_pids *old,
+			const struct config_pids *new)
+{
+	const struct observer_maps *m = observer_maps(st->ob);
+	struct proc_ident id;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < old->n; i++)
+		if (!has_pid(new, old->v[i]) && !observer_filter_del(m, old->v[i]))
+			log_info("reload: pid %d detached", old->v[i]);
+	for (i = 0; i < new->n; i++) {
+		if (has_pid(old, new->v[i]))
+			continue;
+		err = proc_ident_get(new->v[i], &id);
+		if (!err)
+			err = observer_filter_add(m, &id);
+		if (err)
+			log_warn("reload: pid %d not attached: %s", new->v[i],
+				 err == -ESRCH ? "no such process" : strerror(-err));
+		else
+			log_info("reload: pid %d attached", new->v[i]);
+	}
+}
+
+/*
+ * SIGHUP: build the configuration again (file + the same command line) and
+ * apply what can change while running. The policy's state, the heat map and
+ * the journal stay; a configuration that does not load changes nothing.
+ */
+static void reload(struct run_state *st)
+{
+	struct run_config *next = malloc(sizeof(*next));
+	const char *path = st->path, *name;
+	char why[512];
+	int err, changed;
+
+	if (!next) {
+		log_err("reload: out of memory; keeping the running configuration");
+		return;
+	}
+	/* As at the start: the default file counts when it exists now. */
+	if (!st->required)
+		path = access(CONFIG_DEFAULT_PATH, F_OK) ? NULL : CONFIG_DEFAULT_PATH;
+	name = path ?: "the command line (no configuration file)";
+	log_debug("SIGHUP: reloading %s", name);
+	err = config_build(next, path, st->required, st->ov, st->nov, why, sizeof(why));
+	if (err) {
+		log_err("reload failed, keeping the running configuration: %s", why);
+		goto out;
+	}
+	changed = config_reload_diff(st->cfg, next, name, report_reload);
+	/* The diff may have put settings back: derive again. */
+	err = config_check(next, name, why, sizeof(why));
+	if (err) {
+		log_err("reload failed, keeping the running configuration: %s", why);
+		goto out;
+	}
+	err = st->dmn ? daemon_reconfigure(st->dmn, &next->policy) : 0;
+	if (err) {
+		log_err("reload failed, keeping the running configuration: policy: %s",
+			strerror(-err));
+		goto out;
+	}
+	reload_pids(st, &st->cfg->pids, &next->pids);
+	log_setup(next->log_level, next->syslog);
+	*st->cfg = *next;
+	st->cfg->policy.pids = st->cfg->procs;
+	st->path = path;
+	log_info("reloaded %s: %d setting%s changed", name, changed, changed == 1 ? "" : "s");
+out:
+	free(next);
+}
+
+/* --tiers, --pid ... as the settings they override (config.h). */
+struct cli {
+	struct config_override ov[64 + 2 * CONFIG_MAX_PIDS];
+	size_t nov;
+	char pids[CONFIG_MAX_PIDS * 12];
+	char fast[128], slow[128];
+	bool pid, all, observe_only, dry_run, tiers, settings;
+	const char *config;
+};
+
+static int cli_add(struct cli *c, const char *section, const char *key, const char *value,
+		   const char *option)
+{
+	if (c->nov == sizeof(c->ov) / sizeof(c->ov[0])) {
+		log_err("run: too many options");
+		return -E2BIG;
+	}
+	c->ov[c->nov++] = (struct config_override){ section, key, value, option };
+	return 0;
+}
+
+/* Parse the command line into overrides; EXIT_OK to go on, else the exit code + 1000. */
+static int parse_cli(int argc, char **argv, struct cli *c)
 {
 	static const struct option longopts[] = {
 		{ "observe-only", no_argument, NULL, 'o' },
@@ -217,163 +357,216 @@ int cmd_run(int argc, char **argv)
 		{ "tiers", required_argument, NULL, 't' },
 		{ "set", required_argument, NULL, 'S' },
 		{ "settings", no_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct observer_opts opts = {};
-	struct proc_ident ids[MAX_PIDS];
-	struct report_prev prev = {};
-	struct sysctl_state ss = {};
-	struct observer *ob = NULL;
-	double interval = 0, duration = 0, t0, next;
-	struct daemon_opts dopts = { .journal_path = getenv("PAUTONUMA_JOURNAL") };
-	struct daemon *dmn = NULL;
-	long mode = -1, rate = -1, scan = -1, v;
-	int npids = 0, lock_fd = -1, meta_node = -1, ret = EXIT_FAIL, err, c, i, idx = 0;
-	bool observe_only = false, mounted;
-	struct sigaction sa = {};
-	char why[512], *end;
-	pid_t holder = 0;
+	/* Options that are one setting each: [daemon] KEY = optarg or "yes". */
+	static const struct {
+		int c;
+		const char *key, *opt;
+	} simple[] = {
+		{ 'o', "observe_only", "--observe-only" },
+		{ 'a', "all", "--all" },
+		{ 'i', "interval", "--interval" },
+		{ 'd', "duration", "--duration" },
+		{ 'm', "numa_balancing", "--numa-balancing" },
+		{ 'r', "promote_rate_limit", "--promote-rate-limit" },
+		{ 'e', "heat_entries", "--heat-entries" },
+		{ 's', "scan_period_ms", "--scan-period-ms" },
+		{ 'v', "verbose", "--verbose" },
+		{ 'j', "journal", "--journal" },
+		{ 'n', "dry_run", "--dry-run" },
+		{ 'l', "log_level", "--log-level" },
+		{ 'y', "syslog", "--syslog" },
+	};
+	int ch, err = 0;
+	size_t i, pidlen = 0;
+	char *eq;
 
-	policy_config_default(&dopts.policy);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
-		switch (c) {
-		case 'o':
-			observe_only = true;
-			break;
-		case 'a':
-			opts.observe_all = true;
-			break;
-		case 'v':
-			opts.verbose = true;
-			break;
-		case 'j':
-			dopts.journal_path = optarg;
-			break;
-		case 'n':
-			dopts.dry_run = true;
-			break;
-		case 't':
-			dopts.tiers = optarg;
-			break;
-		case 'S': {
-			char *eq = strchr(optarg, '=');
-
-			if (!eq) {
-				fprintf(stderr, "pautonuma: run: --set wants KEY=VALUE, not '%s'\n",
-					optarg);
-				return EXIT_USAGE;
+	opterr = 0; /* one line of our own instead of getopt's and the usage */
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+			if (simple[i].c == ch)
+				break;
+		if (i < sizeof(simple) / sizeof(simple[0])) {
+			err = cli_add(c, "daemon", simple[i].key, optarg ?: "yes", simple[i].opt);
+			c->all |= ch == 'a';
+			c->observe_only |= ch == 'o';
+			c->dry_run |= ch == 'n';
+		} else {
+			switch (ch) {
+			case 'p':
+				if (pidlen + strlen(optarg) + 2 > sizeof(c->pids)) {
+					log_err("run: at most %d --pid", CONFIG_MAX_PIDS);
+					return 1000 + EXIT_USAGE;
+				}
+				pidlen += sprintf(c->pids + pidlen, "%s%s", pidlen ? " " : "",
+						  optarg);
+				c->pid = true;
+				break;
+			case 't':
+				if (config_tiers_split(optarg, c->fast, c->slow, sizeof(c->fast))) {
+					log_err("run: bad --tiers '%s' (expected e.g. fast=0-1,slow=2)",
+						optarg);
+					return 1000 + EXIT_USAGE;
+				}
+				c->tiers = true;
+				break;
+			case 'S':
+				eq = strchr(optarg, '=');
+				if (!eq) {
+					log_err("run: --set wants KEY=VALUE, not '%s'", optarg);
+					return 1000 + EXIT_USAGE;
+				}
+				*eq = '\0'; /* argv lives as long as the daemon: reloads reuse it */
+				err = cli_add(c, "policy", optarg, eq + 1, "--set");
+				break;
+			case 'P':
+				c->settings = true;
+				break;
+			case 'c':
+				c->config = optarg;
+				break;
+			case 'h':
+				usage(stdout);
+				return 1000 + EXIT_OK;
+			default:
+				log_err("run: unknown option or missing value: '%s' (see 'pautonuma run --help')",
+					argv[optind - 1]);
+				return 1000 + EXIT_USAGE;
 			}
-			*eq = '\0';
-			err = policy_config_set(&dopts.policy, optarg, eq + 1);
-			if (err) {
-				fprintf(stderr,
-					"pautonuma: run: --set %s=%s: %s (see 'pautonuma run --settings')\n",
-					optarg, eq + 1,
-					err == -ENOENT ? "no such setting" : "invalid value");
-				return EXIT_USAGE;
-			}
-			*eq = '=';
-			break;
 		}
-		case 'P':
-			policy_config_print(stdout, &dopts.policy);
-			return EXIT_OK;
-		case 'i':
-		case 'd':
-			if (parse_seconds(optarg, c == 'i' ? &interval : &duration)) {
-				fprintf(stderr,
-					"pautonuma: run: invalid %s '%s' (seconds, > 0, <= 86400)\n",
-					c == 'i' ? "interval" : "duration", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'p':
-		case 'm':
-		case 'r':
-		case 'e':
-		case 's':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || !*optarg || *end || v < 0 || (c == 'p' && v == 0) ||
-			    (c == 'm' && v > 3) || (c == 'e' && (v < 1 || v > (1 << 24))) ||
-			    (c == 's' && (v < 1 || v > 600000))) {
-				fprintf(stderr, "pautonuma: run: invalid value '%s' for --%s\n",
-					optarg, longopts[idx].name);
-				return EXIT_USAGE;
-			}
-			if (c == 'm')
-				mode = v;
-			else if (c == 'r')
-				rate = v;
-			else if (c == 'e')
-				opts.heat_entries = v;
-			else if (c == 's')
-				scan = v;
-			else if (npids == MAX_PIDS) {
-				fprintf(stderr, "pautonuma: run: at most %d --pid\n", MAX_PIDS);
-				return EXIT_USAGE;
-			} else
-				ids[npids++].tgid = v;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		if (err)
+			return 1000 + EXIT_USAGE;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "pautonuma: run: unexpected argument '%s'\n", argv[optind]);
-		return EXIT_USAGE;
+		log_err("run: unexpected argument '%s'", argv[optind]);
+		return 1000 + EXIT_USAGE;
 	}
-	if (observe_only && (dopts.dry_run || dopts.tiers)) {
-		fprintf(stderr,
-			"pautonuma: run: --observe-only moves nothing: no --dry-run or --tiers\n");
-		return EXIT_USAGE;
+	if (c->all && c->pid) {
+		log_err("run: --all and --pid exclude each other");
+		return 1000 + EXIT_USAGE;
 	}
-	if (!dopts.journal_path || !*dopts.journal_path)
-		dopts.journal_path = DAEMON_DEFAULT_JOURNAL;
-	if (!interval)
-		interval = observe_only ? 5 : 1;
-	dopts.policy.interval_ms = (uint32_t)(interval * 1000);
-	if (opts.observe_all && npids) {
-		fprintf(stderr, "pautonuma: run: --all and --pid exclude each other\n");
-		return EXIT_USAGE;
+	if (c->observe_only && (c->dry_run || c->tiers)) {
+		log_err("run: --observe-only moves nothing: no --dry-run or --tiers");
+		return 1000 + EXIT_USAGE;
 	}
+	/* Given here, these replace the file's related settings too. */
+	if ((c->pid && (cli_add(c, "daemon", "pids", c->pids, "--pid") ||
+			cli_add(c, "daemon", "all", "no", "--pid"))) ||
+	    (c->all && cli_add(c, "daemon", "pids", "", "--all")) ||
+	    (c->tiers && (cli_add(c, "tiers", "fast", c->fast, "--tiers") ||
+			  cli_add(c, "tiers", "slow", c->slow, "--tiers"))) ||
+	    (c->observe_only && (cli_add(c, "daemon", "dry_run", "no", "--observe-only") ||
+				 cli_add(c, "tiers", "fast", "", "--observe-only") ||
+				 cli_add(c, "tiers", "slow", "", "--observe-only"))))
+		return 1000 + EXIT_USAGE;
+	return EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct observer_opts opts = {};
+	struct proc_ident ids[CONFIG_MAX_PIDS];
+	struct report_prev prev = {};
+	struct sysctl_state ss = {};
+	struct run_config *cfg = NULL;
+	struct cli *cli = NULL;
+	struct run_state st = {};
+	double interval, duration, t0, next;
+	struct daemon_opts dopts = {};
+	int npids = 0, lock_fd = -1, meta_node = -1, ret = EXIT_FAIL, err, i;
+	bool observe_only, mounted;
+	struct sigaction sa = {};
+	char why[512], tiers[300];
+	pid_t holder = 0;
+	long mode, rate;
+
+	cli = calloc(1, sizeof(*cli));
+	cfg = malloc(sizeof(*cfg));
+	if (!cli || !cfg) {
+		log_err("run: %s", strerror(ENOMEM));
+		goto cleanup;
+	}
+	ret = parse_cli(argc, argv, cli);
+	if (ret) {
+		ret -= 1000;
+		goto cleanup;
+	}
+	st.cfg = cfg;
+	st.ov = cli->ov;
+	st.nov = cli->nov;
+	st.required = cli->config != NULL;
+	st.path = cli->config;
+	if (!st.path && !access(CONFIG_DEFAULT_PATH, F_OK))
+		st.path = CONFIG_DEFAULT_PATH;
+	err = config_build(cfg, st.path, st.required, st.ov, st.nov, why, sizeof(why));
+	if (err) {
+		/* A file's errors are "FILE:LINE: reason"; the command line's are run's. */
+		log_err("%s%s",
+			st.path && !strncmp(why, st.path, strlen(st.path)) ? "" : "run: ", why);
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (cli->settings) {
+		config_print(stdout, cfg);
+		ret = EXIT_OK;
+		goto cleanup;
+	}
+	log_setup(cfg->log_level, cfg->syslog);
+	if (st.path)
+		log_info("configuration %s", st.path);
+
+	observe_only = cfg->observe_only;
+	opts.observe_all = cfg->all;
+	opts.verbose = cfg->verbose;
+	opts.heat_entries = cfg->heat_entries == CONFIG_AUTO ? 0 : (__u32)cfg->heat_entries;
+	dopts.journal_path = cfg->journal;
+	dopts.dry_run = cfg->dry_run;
+	dopts.tiers = config_tiers_spec(cfg, tiers, sizeof(tiers));
+	dopts.policy = cfg->policy;
+	interval = config_interval(cfg);
+	duration = cfg->duration;
+	mode = cfg->numa_balancing;
+	rate = cfg->promote_rate_limit;
+	for (i = 0; i < (int)cfg->pids.n; i++)
+		ids[npids++].tgid = cfg->pids.v[i];
+
+	ret = EXIT_ENV;
 	if (geteuid() != 0) {
-		fprintf(stderr, "pautonuma: run: must run as root (loads BPF programs)\n");
-		return EXIT_ENV;
+		log_err("run: must run as root (loads BPF programs)");
+		goto cleanup;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		fprintf(stderr,
-			"pautonuma: run: no kernel BTF at /sys/kernel/btf/vmlinux: %s "
-			"(needs CONFIG_DEBUG_INFO_BTF=y)\n",
+		log_err("run: no kernel BTF at /sys/kernel/btf/vmlinux: %s "
+			"(needs CONFIG_DEBUG_INFO_BTF=y)",
 			strerror(errno));
-		return EXIT_ENV;
+		goto cleanup;
 	}
+	ret = EXIT_FAIL;
 	for (i = 0; i < npids; i++) {
 		err = proc_ident_get(ids[i].tgid, &ids[i]);
 		if (err) {
-			fprintf(stderr, "pautonuma: run: pid %d: %s\n", (int)ids[i].tgid,
+			log_err("run: pid %d: %s", (int)ids[i].tgid,
 				err == -ESRCH  ? "no such process" :
 				err == -EINVAL ? "not a process (a thread of another?)" :
 						 strerror(-err));
-			return EXIT_FAIL;
+			goto cleanup;
 		}
 	}
 
 	lock_fd = take_lock(&holder);
 	if (lock_fd < 0) {
 		if (lock_fd == -EBUSY)
-			fprintf(stderr, "pautonuma: run: another instance is running (pid %d)\n",
-				(int)holder);
+			log_err("run: another instance is running (pid %d)", (int)holder);
 		else
-			fprintf(stderr, "pautonuma: run: lock %s: %s\n", LOCK_FILE,
-				strerror(-lock_fd));
-		return lock_fd == -EBUSY ? EXIT_BUSY : EXIT_ENV;
+			log_err("run: lock %s: %s", LOCK_FILE, strerror(-lock_fd));
+		ret = lock_fd == -EBUSY ? EXIT_BUSY : EXIT_ENV;
+		goto cleanup;
 	}
 	/*
 	 * Handlers before any kernel state changes: a SIGTERM in between would
@@ -383,51 +576,50 @@ int cmd_run(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	/* Tiers, journal and recovery before the kernel is touched. */
 	if (!observe_only) {
-		err = daemon_create(&dopts, &dmn, stdout, why, sizeof(why));
+		err = daemon_create(&dopts, &st.dmn, stdout, why, sizeof(why));
 		if (err) {
 			if (why[0])
-				fprintf(stderr, "pautonuma: run: %s\n", why);
+				log_err("run: %s", why);
 			ret = err == -EBUSY ? EXIT_BUSY : err == -ENOMEM ? EXIT_FAIL : EXIT_ENV;
 			goto cleanup;
 		}
-		meta_node = daemon_meta_node(dmn);
+		meta_node = daemon_meta_node(st.dmn);
 		if (meta_node >= 0) {
 			opts.heat_on_node = true;
 			opts.heat_node = (__u32)meta_node;
 			numa_set_preferred(meta_node);
-			printf("pautonuma: heat map and daemon memory on slow node %d (the fast "
-			       "tier is for the workloads)\n",
-			       meta_node);
+			log_info("heat map and daemon memory on slow node %d (the fast tier is for "
+				 "the workloads)",
+				 meta_node);
 		}
 	}
 	err = observer_bpffs_ensure(&mounted);
 	if (err) {
-		fprintf(stderr,
-			"pautonuma: run: bpffs is not mounted at /sys/fs/bpf and mounting it "
-			"failed (%s); run: mount -t bpf bpf /sys/fs/bpf\n",
+		log_err("run: bpffs is not mounted at /sys/fs/bpf and mounting it "
+			"failed (%s); run: mount -t bpf bpf /sys/fs/bpf",
 			strerror(-err));
 		ret = EXIT_ENV;
 		goto cleanup;
 	}
 	if (mounted)
-		printf("pautonuma: mounted bpffs at /sys/fs/bpf (left mounted)\n");
+		log_info("mounted bpffs at /sys/fs/bpf (left mounted)");
 	if (observer_remove_stale_pins() > 0)
-		printf("pautonuma: removed stale pins of a dead instance from %s\n",
-		       OBSERVER_PIN_DIR);
+		log_info("removed stale pins of a dead instance from %s", OBSERVER_PIN_DIR);
 	if (numa_available() < 0 || numa_num_configured_nodes() < 2)
-		printf("pautonuma: warning: one NUMA node: the kernel makes no NUMA hint faults "
-		       "here, page_heat will stay empty\n");
+		log_warn("one NUMA node: the kernel makes no NUMA hint faults "
+			 "here, page_heat will stay empty");
 
 	opts.next_touch = !observe_only; /* a daemon takes `pautonuma next-touch` marks */
-	err = observer_start(&opts, &ob, why, sizeof(why));
+	err = observer_start(&opts, &st.ob, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "pautonuma: run: %s\n", why);
+		log_err("run: %s", why);
 		ret = EXIT_ENV;
 		goto cleanup;
 	}
-	printf("pautonuma: %s\n", observer_hooks(ob));
+	log_info("%s", observer_hooks(st.ob));
 
 	ret = EXIT_ENV; /* a kernel knob that cannot be set */
 	if (set_sysctl(&ss, "/proc/sys/kernel/numa_balancing", "kernel.numa_balancing",
@@ -440,32 +632,32 @@ int cmd_run(int argc, char **argv)
 				    "kernel.numa_balancing_promote_rate_limit_MBps", rate))
 		goto cleanup;
 
-	if (scan >= 0 && set_scan_period(&ss, scan))
+	if (cfg->scan_period_ms != CONFIG_AUTO && set_scan_period(&ss, cfg->scan_period_ms))
 		goto cleanup;
 
 	ret = EXIT_FAIL;
 	for (i = 0; i < npids; i++) {
-		err = observer_filter_add(observer_maps(ob), &ids[i]);
+		err = observer_filter_add(observer_maps(st.ob), &ids[i]);
 		if (err) {
-			fprintf(stderr, "pautonuma: run: adding pid %d to the filter: %s\n",
-				(int)ids[i].tgid, strerror(-err));
+			log_err("run: adding pid %d to the filter: %s", (int)ids[i].tgid,
+				strerror(-err));
 			goto cleanup;
 		}
 	}
-	err = observer_write_run_info(observer_maps(ob),
+	err = observer_write_run_info(observer_maps(st.ob),
 				      &(struct run_info){ .loader_pid = getpid(),
-							  .hook = observer_hook(ob),
+							  .hook = observer_hook(st.ob),
 							  .observe_all = opts.observe_all,
 							  .started_ns = (__u64)(now_s() * 1e9) });
 	if (err) {
-		fprintf(stderr, "pautonuma: run: writing run_info: %s\n", strerror(-err));
+		log_err("run: writing run_info: %s", strerror(-err));
 		goto cleanup;
 	}
-	printf("pautonuma: observing %s; maps pinned in %s\n",
-	       opts.observe_all ? "all processes" :
-	       npids		? "the given processes" :
-				  "no process yet (use 'pautonuma attach PID')",
-	       OBSERVER_PIN_DIR);
+	log_info("observing %s; maps pinned in %s",
+		 opts.observe_all ? "all processes" :
+		 npids		  ? "the given processes" :
+				    "no process yet (use 'pautonuma attach PID')",
+		 OBSERVER_PIN_DIR);
 	fflush(stdout);
 
 	t0 = now_s();
@@ -473,32 +665,40 @@ int cmd_run(int argc, char **argv)
 	while (!stop_signal) {
 		double t = now_s(), wait = fmin(next, duration > 0 ? t0 + duration : next) - t;
 
+		if (reload_pending) {
+			reload_pending = 0;
+			reload(&st);
+			/* Live settings the loop itself uses. */
+			if (config_interval(cfg) != interval) {
+				interval = config_interval(cfg);
+				next = t + interval;
+			}
+			duration = cfg->duration;
+			continue;
+		}
 		if (wait > 0) {
-			err = observer_poll(ob, (int)ceil(wait * 1000), on_event, NULL);
+			err = observer_poll(st.ob, (int)ceil(wait * 1000), on_event, NULL);
 			if (err < 0 && err != -EINTR) {
-				fprintf(stderr, "pautonuma: run: ring buffer: %s\n",
-					strerror(-err));
+				log_err("run: ring buffer: %s", strerror(-err));
 				goto cleanup;
 			}
 			fflush(stdout);
 			continue;
 		}
 		if (t >= next || duration > 0) {
-			sweep_filter(observer_maps(ob));
+			sweep_filter(observer_maps(st.ob));
 			printf("[%.1fs] ", t - t0);
-			err = report_print(stdout, observer_maps(ob), false, &prev);
+			err = report_print(stdout, observer_maps(st.ob), false, &prev);
 			if (err) {
-				fprintf(stderr, "pautonuma: run: reading maps: %s\n",
-					strerror(-err));
+				log_err("run: reading maps: %s", strerror(-err));
 				goto cleanup;
 			}
 			/* After the report: the cycle consumes the interval's heat. */
-			if (dmn) {
-				err = daemon_cycle(dmn, observer_maps(ob), stdout);
+			if (st.dmn) {
+				err = daemon_cycle(st.dmn, observer_maps(st.ob), stdout);
 				if (err) {
 					if (err != -EBADFD) /* else the journal said why */
-						fprintf(stderr, "pautonuma: run: cycle: %s\n",
-							strerror(-err));
+						log_err("run: cycle: %s", strerror(-err));
 					goto cleanup;
 				}
 			}
@@ -509,31 +709,34 @@ int cmd_run(int argc, char **argv)
 			break;
 	}
 	if (stop_signal)
-		printf("pautonuma: %s received, stopping\n", strsignal(stop_signal));
+		log_info("%s received, stopping", strsignal(stop_signal));
 	ret = EXIT_OK;
 cleanup:
-	if (dmn) {
-		const struct daemon_totals *dt = daemon_totals(dmn);
+	if (st.dmn) {
+		const struct daemon_totals *dt = daemon_totals(st.dmn);
 
-		printf("pautonuma: %llu cycles: %llu pages promoted, %llu demoted, %llu not moved, "
-		       "%llu journaled batches, %llu ping-pong; %.2f s CPU in cycles\n",
-		       (unsigned long long)dt->cycles, (unsigned long long)dt->promoted,
-		       (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
-		       (unsigned long long)dt->batches, (unsigned long long)dt->pingpong,
-		       dt->cpu_ns / 1e9);
+		log_info("%llu cycles: %llu pages promoted, %llu demoted, %llu not moved, "
+			 "%llu journaled batches, %llu ping-pong; %.2f s CPU in cycles",
+			 (unsigned long long)dt->cycles, (unsigned long long)dt->promoted,
+			 (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
+			 (unsigned long long)dt->batches, (unsigned long long)dt->pingpong,
+			 dt->cpu_ns / 1e9);
 		if (dt->next_touch)
-			printf("pautonuma: next-touch: %llu pages moved to the node that touched them\n",
-			       (unsigned long long)dt->next_touch);
-		daemon_destroy(dmn);
+			log_info("next-touch: %llu pages moved to the node that touched them",
+				 (unsigned long long)dt->next_touch);
+		daemon_destroy(st.dmn);
 	}
 	if (sysctl_state_restore(&ss, stdout))
 		ret = EXIT_FAIL;
-	if (ob) {
-		observer_stop(ob);
-		printf("pautonuma: unloaded; removed %s\n", OBSERVER_PIN_DIR);
+	if (st.ob) {
+		observer_stop(st.ob);
+		log_info("unloaded; removed %s", OBSERVER_PIN_DIR);
 	}
 	report_prev_free(&prev);
 	if (lock_fd >= 0)
 		close(lock_fd); /* not unlinked: a waiter could then lock a stale inode */
+	log_close();
+	free(cfg);
+	free(cli);
 	return ret;
 }

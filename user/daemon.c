@@ -511,6 +511,23 @@ int daemon_meta_node(const struct daemon *d)
 	return best ? best->id : -1;
 }
 
+int daemon_reconfigure(struct daemon *d, const struct policy_config *policy)
+{
+	struct policy_config pcfg = *policy;
+	int err;
+
+	/* As at start: reclaim cannot make room where the kernel does not demote. */
+	if (pcfg.reclaim_promote && !kernel_demotes())
+		pcfg.reclaim_promote = 0;
+	err = policy_reconfigure(d->pol, &pcfg);
+	if (!err) {
+		d->o.policy = pcfg;
+		d->o.policy.pids = NULL; /* copied by the policy; the caller's may go */
+		d->o.policy.nr_pids = 0;
+	}
+	return err;
+}
+
 const struct daemon_totals *daemon_totals(const struct daemon *d)
 {
 	return &d->t;

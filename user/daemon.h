@@ -45,6 +45,8 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 		  size_t why_len);
 /* One interval. Prints one summary line (and the plan with --dry-run) to @out. */
 int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out);
+/* New policy settings (config reload), its state kept; 0 or -errno with the old kept. */
+int daemon_reconfigure(struct daemon *d, const struct policy_config *policy);
 const struct daemon_totals *daemon_totals(const struct daemon *d);
 /*
  * The slow node with the most free memory, for the daemon's own metadata

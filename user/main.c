@@ -29,7 +29,11 @@ static void usage(FILE *f)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'pautonuma COMMAND --help' for the options of a command.\n"
-		   "Options: -h, --help  this help;  -V, --version  print the version\n");
+		   "Options: -h, --help  this help;  -V, --version  print the version\n"
+		   "\nExit codes: 0 success, 1 runtime failure, 2 usage or configuration error,\n"
+		   "3 environment not usable (not root, no BTF, no bpffs, no slow tier, unusable\n"
+		   "journal ...), 4 another instance is running or the journal is locked.\n"
+		   "Errors are one line on stderr: 'pautonuma: <what>: <why>'.\n");
 }
 
 static int cmd_help(int argc, char **argv)

@@ -165,41 +165,44 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->demote_idle = 0;
 }
 
-/* The scalar settings by name, for --config files and `key=value` options. */
-enum cfg_type { CFG_U32, CFG_DOUBLE };
-
+/*
+ * The scalar settings by name, for the configuration file and --set: a new
+ * setting is one line here. interval_ms is not one: it is the daemon's
+ * interval (run --interval, [daemon] interval), set by the daemon.
+ */
 /* One key per line reads better than what clang-format makes of it. */
 /* clang-format off */
-#define U32(f) { #f, CFG_U32, offsetof(struct policy_config, f) }
-#define DBL(f) { #f, CFG_DOUBLE, offsetof(struct policy_config, f) }
-static const struct cfg_key {
-	const char *name;
-	enum cfg_type type;
-	size_t off;
-} cfg_keys[] = {
-	U32(interval_ms),
-	U32(page_size),
+#define U32(f, live) { #f, POLICY_KEY_U32, offsetof(struct policy_config, f), live }
+#define DBL(f) { #f, POLICY_KEY_DOUBLE, offsetof(struct policy_config, f), true }
+static const struct policy_config_key cfg_keys[] = {
+	U32(page_size, false),	/* hotness is kept per page of this size */
 	DBL(decay),
 	DBL(promote_threshold),
 	DBL(high_wmark),
 	DBL(low_wmark),
-	U32(max_mbps),
-	U32(max_pages),
-	U32(cooldown),
-	U32(pingpong_window),
+	U32(max_mbps, true),
+	U32(max_pages, true),
+	U32(cooldown, true),
+	U32(pingpong_window, true),
 	DBL(pingpong_raise),
 	DBL(threshold_max),
 	DBL(threshold_relax),
-	U32(max_tracked),
-	U32(evict_after),
+	U32(max_tracked, true),
+	U32(evict_after, true),
 	DBL(hot_latency_ms),
-	U32(hot_latency_auto),
-	U32(reclaim_promote),
-	U32(demote_idle),
+	U32(hot_latency_auto, true),
+	U32(reclaim_promote, true),
+	U32(demote_idle, true),
 };
 #undef U32
 #undef DBL
 /* clang-format on */
+
+const struct policy_config_key *policy_config_keys(size_t *nr)
+{
+	*nr = sizeof(cfg_keys) / sizeof(cfg_keys[0]);
+	return cfg_keys;
+}
 
 int policy_config_set(struct policy_config *cfg, const char *key, const char *value)
 {
@@ -209,13 +212,13 @@ int policy_config_set(struct policy_config *cfg, const char *key, const char *va
 	if (!cfg || !key || !value)
 		return -EINVAL;
 	for (i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++) {
-		const struct cfg_key *k = &cfg_keys[i];
+		const struct policy_config_key *k = &cfg_keys[i];
 		void *field = (char *)cfg + k->off;
 
 		if (strcmp(k->name, key))
 			continue;
 		errno = 0;
-		if (k->type == CFG_U32) {
+		if (k->type == POLICY_KEY_U32) {
 			unsigned long long v;
 
 			/* strtoull takes "-1" as a huge number: refuse signs outright. */
@@ -242,10 +245,10 @@ void policy_config_print(FILE *f, const struct policy_config *cfg)
 	size_t i;
 
 	for (i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++) {
-		const struct cfg_key *k = &cfg_keys[i];
+		const struct policy_config_key *k = &cfg_keys[i];
 		const void *field = (const char *)cfg + k->off;
 
-		if (k->type == CFG_U32)
+		if (k->type == POLICY_KEY_U32)
 			fprintf(f, "%s=%u\n", k->name, *(const uint32_t *)field);
 		else
 			fprintf(f, "%s=%.17g\n", k->name, *(const double *)field);
@@ -282,43 +285,83 @@ static struct pid_slot *pid_find(const struct policy *pol, uint32_t tgid)
 	return NULL;
 }
 
-static int config_check(const struct policy_config *cfg, uint64_t *budget)
+/* Pages per interval: max_pages, or less when max_mbps says so. -EINVAL below one. */
+static int config_budget(const struct policy_config *cfg, uint64_t *budget)
 {
 	uint64_t mb_pages;
 
-	if (!cfg->interval_ms || cfg->page_size < 1024 || (cfg->page_size & (cfg->page_size - 1)))
-		return -EINVAL;
-	/* !(x > 0) also rejects NaN. */
-	if (!(cfg->decay > 0) || cfg->decay > 1)
-		return -EINVAL;
-	if (!(cfg->promote_threshold > 0) || !(cfg->threshold_max >= cfg->promote_threshold) ||
-	    cfg->threshold_max > (double)(HOT_MAX / HOT_ONE))
-		return -EINVAL;
-	if (!(cfg->low_wmark >= 0) || !(cfg->high_wmark > cfg->low_wmark) || cfg->high_wmark > 1)
-		return -EINVAL;
-	if (!(cfg->pingpong_raise >= 0) || !(cfg->threshold_relax >= 0))
-		return -EINVAL;
-	if (cfg->pingpong_window < cfg->cooldown)
-		return -EINVAL;
-	if (!cfg->max_pages || cfg->max_pages > (1u << 24))
-		return -EINVAL;
-	if (!cfg->max_tracked || cfg->max_tracked > (1u << 28) || !cfg->evict_after)
-		return -EINVAL;
-	if (!(cfg->hot_latency_ms >= 0) || cfg->hot_latency_ms > 3600e3 ||
-	    cfg->hot_latency_auto > 1 || cfg->reclaim_promote > 1 || cfg->demote_idle > 1)
-		return -EINVAL;
-
 	*budget = cfg->max_pages;
-	if (cfg->max_mbps) {
+	if (cfg->max_mbps && cfg->page_size) {
 		mb_pages = (uint64_t)cfg->max_mbps * (1u << 20) / cfg->page_size *
 			   cfg->interval_ms / 1000;
 		if (mb_pages < *budget)
 			*budget = mb_pages;
 	}
+	return *budget ? 0 : -EINVAL;
+}
+
+#define INVALID(k, why)     \
+	do {                \
+		*key = k;   \
+		return why; \
+	} while (0)
+
+const char *policy_config_invalid(const struct policy_config *cfg, const char **key)
+{
+	uint64_t budget;
+
+	*key = NULL;
+	if (!cfg->interval_ms)
+		INVALID("interval_ms", "must be > 0");
+	if (cfg->page_size < 1024 || (cfg->page_size & (cfg->page_size - 1)))
+		INVALID("page_size", "must be a power of two >= 1024");
+	/* !(x > 0) also rejects NaN. */
+	if (!(cfg->decay > 0) || cfg->decay > 1)
+		INVALID("decay", "must be in (0, 1]");
+	if (!(cfg->promote_threshold > 0))
+		INVALID("promote_threshold", "must be > 0");
+	if (!(cfg->threshold_max >= cfg->promote_threshold))
+		INVALID("threshold_max", "must be >= promote_threshold");
+	if (cfg->threshold_max > (double)(HOT_MAX / HOT_ONE))
+		INVALID("threshold_max", "too large (at most 4194304 faults)");
+	if (!(cfg->low_wmark >= 0))
+		INVALID("low_wmark", "must be >= 0");
+	if (!(cfg->high_wmark > cfg->low_wmark) || cfg->high_wmark > 1)
+		INVALID("high_wmark", "must be > low_wmark and <= 1");
+	if (!(cfg->pingpong_raise >= 0))
+		INVALID("pingpong_raise", "must be >= 0");
+	if (!(cfg->threshold_relax >= 0))
+		INVALID("threshold_relax", "must be >= 0");
+	if (cfg->pingpong_window < cfg->cooldown)
+		INVALID("pingpong_window", "must be >= cooldown");
+	if (!cfg->max_pages || cfg->max_pages > (1u << 24))
+		INVALID("max_pages", "must be in 1..16777216");
+	if (!cfg->max_tracked || cfg->max_tracked > (1u << 28))
+		INVALID("max_tracked", "must be in 1..268435456");
+	if (!cfg->evict_after)
+		INVALID("evict_after", "must be > 0");
+	if (!(cfg->hot_latency_ms >= 0) || cfg->hot_latency_ms > 3600e3)
+		INVALID("hot_latency_ms", "must be in 0..3600000 (0: every fault counts)");
+	if (cfg->hot_latency_auto > 1)
+		INVALID("hot_latency_auto", "must be 0 or 1");
+	if (cfg->reclaim_promote > 1)
+		INVALID("reclaim_promote", "must be 0 or 1");
+	if (cfg->demote_idle > 1)
+		INVALID("demote_idle", "must be 0 or 1");
 	/* A budget below one page would never move anything: say so now. */
-	if (!*budget)
+	if (config_budget(cfg, &budget))
+		INVALID("max_mbps", "gives a budget below one page per interval");
+	return NULL;
+}
+#undef INVALID
+
+static int config_check(const struct policy_config *cfg, uint64_t *budget)
+{
+	const char *key;
+
+	if (policy_config_invalid(cfg, &key))
 		return -EINVAL;
-	return 0;
+	return config_budget(cfg, budget);
 }
 
 int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, size_t nr)
@@ -354,6 +397,61 @@ int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, si
 	return 0;
 }
 
+/* The settings and what is derived from them; the caller checked them. */
+static void set_scalars(struct policy *pol, const struct policy_config *cfg, uint64_t budget)
+{
+	pol->cfg = *cfg;
+	pol->cfg.pids = NULL;
+	pol->cfg.nr_pids = 0;
+	pol->budget = (uint32_t)budget;
+	pol->decay_mul = (uint32_t)llround(cfg->decay * (1u << DECAY_SHIFT));
+	pol->thr_base = to_hot(cfg->promote_threshold);
+	pol->thr_max = to_hot(cfg->threshold_max);
+	pol->raise_step = to_hot(cfg->pingpong_raise);
+	pol->relax_step = to_hot(cfg->threshold_relax);
+	/* The latency limit adapts (state): keep it, within the new setting. */
+	pol->lat_max_us = (uint32_t)llround(cfg->hot_latency_ms * 1000);
+	if (!pol->lat_us || pol->lat_us > pol->lat_max_us)
+		pol->lat_us = pol->lat_max_us;
+	/* The ping-pong raise is state; keep it, within the new maximum. */
+	if (pol->thr_base + pol->thr_raise > pol->thr_max)
+		pol->thr_raise = pol->thr_max - pol->thr_base;
+}
+
+int policy_reconfigure(struct policy *pol, const struct policy_config *cfg)
+{
+	struct cand *prom;
+	uint64_t budget;
+	int err;
+
+	if (!pol || !cfg)
+		return -EINVAL;
+	err = config_check(cfg, &budget);
+	if (err)
+		return err;
+	if (cfg->page_size != pol->cfg.page_size)
+		return -EINVAL; /* tracked pages are keyed by page number */
+	prom = calloc(budget, sizeof(*prom));
+	if (!prom)
+		return -ENOMEM;
+	err = policy_set_pids(pol, cfg->pids, cfg->nr_pids);
+	if (err) {
+		free(prom);
+		return err;
+	}
+	/* Candidate heaps are rebuilt every interval: resized, not carried over. */
+	free(pol->prom);
+	pol->prom = prom;
+	pol->nr_prom = 0;
+	free(pol->dem);
+	free(pol->nr_dem);
+	pol->dem = NULL;
+	pol->nr_dem = NULL;
+	pol->dem_nodes = 0;
+	set_scalars(pol, cfg, budget);
+	return 0;
+}
+
 int policy_create(const struct policy_config *cfg, struct policy **out)
 {
 	struct policy *pol = NULL;
@@ -368,18 +466,8 @@ int policy_create(const struct policy_config *cfg, struct policy **out)
 	pol = calloc(1, sizeof(*pol));
 	if (!pol)
 		return -ENOMEM;
-	pol->cfg = *cfg;
-	pol->cfg.pids = NULL;
-	pol->cfg.nr_pids = 0;
-	pol->budget = (uint32_t)budget;
+	set_scalars(pol, cfg, budget);
 	pol->page_shift = (uint32_t)__builtin_ctz(cfg->page_size);
-	pol->decay_mul = (uint32_t)llround(cfg->decay * (1u << DECAY_SHIFT));
-	pol->thr_base = to_hot(cfg->promote_threshold);
-	pol->thr_max = to_hot(cfg->threshold_max);
-	pol->raise_step = to_hot(cfg->pingpong_raise);
-	pol->relax_step = to_hot(cfg->threshold_relax);
-	pol->lat_max_us = (uint32_t)llround(cfg->hot_latency_ms * 1000);
-	pol->lat_us = pol->lat_max_us;
 
 	/* Start small: the scan costs what the table spans, see table_fit(). */
 	while (nslots < 2ull * cfg->max_tracked && nslots < TABLE_MIN_SLOTS)

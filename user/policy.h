@@ -196,6 +196,20 @@ struct policy_plan {
 struct policy;
 
 void policy_config_default(struct policy_config *cfg);
+
+/* The settings that have a name (all but interval_ms, which the daemon sets). */
+struct policy_config_key {
+	const char *name;
+	enum { POLICY_KEY_U32, POLICY_KEY_DOUBLE } type;
+	size_t off; /* of the field in struct policy_config */
+	bool live; /* policy_reconfigure() can change it */
+};
+const struct policy_config_key *policy_config_keys(size_t *nr);
+/*
+ * NULL when @cfg is valid (policy_create() would take it), else why not,
+ * with the setting to blame in *key ("high_wmark" for high <= low, ...).
+ */
+const char *policy_config_invalid(const struct policy_config *cfg, const char **key);
 /*
  * Set one scalar setting by its field name ("decay", "max_mbps", ...), as a
  * --config file line `key=value` would: 0, -ENOENT unknown key, -EINVAL a
@@ -207,6 +221,13 @@ void policy_config_print(FILE *f, const struct policy_config *cfg);
 /* Validate cfg and allocate the state; the table grows to 64 MiB at 1 M tracked pages. */
 int policy_create(const struct policy_config *cfg, struct policy **out);
 void policy_destroy(struct policy *pol);
+/*
+ * Change the settings of a running policy (config reload), keeping its
+ * state: tracked pages, hotness, cooldowns, the ping-pong raise. Every
+ * setting but page_size can change. 0, or -EINVAL / -ENOMEM with the old
+ * settings kept.
+ */
+int policy_reconfigure(struct policy *pol, const struct policy_config *cfg);
 /*
  * Replace the per-PID settings while running (attach/detach, config reload):
  * copied; 0, or -EINVAL (tgid 0, duplicate tgid, bad threshold) / -ENOMEM

@@ -1162,11 +1162,13 @@ static void test_config_set(void **state)
 		assert_int_equal(policy_config_set(&b, line, eq + 1), 0);
 		lines++;
 	}
-	assert_int_equal(lines, 19);
+	/* Every setting but interval_ms, which is the daemon's interval. */
+	assert_int_equal(lines, 18);
+	assert_int_equal(policy_config_set(&b, "interval_ms", "1000"), -ENOENT);
+	b.interval_ms = a.interval_ms;
 	/* Every field; the padding before pids is not a setting. */
 	assert_memory_equal(&a, &b,
-			    offsetof(struct policy_config, hot_latency_auto) +
-				    sizeof(a.hot_latency_auto));
+			    offsetof(struct policy_config, demote_idle) + sizeof(a.demote_idle));
 	free(buf);
 }
 
