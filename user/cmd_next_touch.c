@@ -206,6 +206,7 @@ int cmd_next_touch(int argc, char **argv)
 	int c, ret;
 
 	optind = 1;
+	opterr = 0; /* our own one-line message instead of getopt's */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -221,7 +222,10 @@ int cmd_next_touch(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			fprintf(stderr,
+				"pautonuma: next-touch: unknown option or missing value: '%s' (see "
+				"'pautonuma next-touch --help')\n",
+				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
