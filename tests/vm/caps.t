@@ -5,5 +5,5 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest.sh"
 cd "$SRC" || exit 1
-guest_checks caps 900
+guest_checks caps 1500
 tap_done
