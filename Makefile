@@ -10,6 +10,9 @@
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
 #   make bench      run the benchmarks (ratios, one run)
 #   make format     clang-format the C sources in place
+#   make install    install (PREFIX=/usr/local, DESTDIR=): binary, unit,
+#                   man pages, bash completion, example configuration
+#   make uninstall  remove what install put there (not /etc, not the journal)
 #
 # Everything generated goes under $(BUILD) (default ./build).
 
@@ -63,7 +66,7 @@ FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointe
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(O)/fuzz/user/%.o,$(LIB_SRCS))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps check demo vmlinux fuzz bench format clean tests help
+.PHONY: all deps check demo vmlinux fuzz bench format clean tests help install uninstall
 # Keep the BPF objects and skeletons: user objects depend on them through .d files.
 # Keep intermediates (skeletons, sanitizer and fuzz objects): no rebuilds every time.
 .SECONDARY:
@@ -72,7 +75,7 @@ FUZZ_SECONDS ?= 60
 all: $(O)/pautonuma
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@tests/lib/install-deps
@@ -153,3 +156,56 @@ format:
 
 clean:
 	rm -rf $(O)/bpf $(O)/user $(O)/san $(O)/fuzz $(O)/tests $(O)/pautonuma
+
+# ---------------------------------------------------------------- install
+# The BPF objects are inside the binary (skeletons): it needs nothing from
+# $(BUILD). The unit names $(SBINDIR)/pautonuma; the configuration is always
+# /etc/pautonuma/pautonuma.conf (the unit's --config), installed from the
+# example only if absent.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/pautonuma
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ifeq ($(PREFIX),/usr)
+UNITDIR ?= /lib/systemd/system
+else
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+endif
+CONFDIR ?= /etc/pautonuma
+MAN_PAGES := $(wildcard doc/*.[0-9])
+EXAMPLE_CONF := $(wildcard etc/pautonuma.conf)
+INSTALL ?= install
+
+install: $(O)/pautonuma
+	$(INSTALL) -D -m 0755 $(O)/pautonuma $(DESTDIR)$(SBINDIR)/pautonuma
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/pautonuma|$(SBINDIR)/pautonuma|g' etc/pautonuma.service \
+		> $(DESTDIR)$(UNITDIR)/pautonuma.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/pautonuma.service
+	@set -e; for m in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		echo "$(INSTALL) -D -m 0644 $$m $$d/$${m##*/}"; \
+		$(INSTALL) -D -m 0644 $$m $$d/$${m##*/}; \
+	done
+	$(INSTALL) -D -m 0644 etc/bash-completion/pautonuma $(DESTDIR)$(BASHCOMPDIR)/pautonuma
+ifneq ($(EXAMPLE_CONF),)
+	$(INSTALL) -D -m 0644 $(EXAMPLE_CONF) $(DESTDIR)$(DOCDIR)/pautonuma.conf
+	@if [ -e $(DESTDIR)$(CONFDIR)/pautonuma.conf ]; then \
+		echo "kept $(DESTDIR)$(CONFDIR)/pautonuma.conf (example: $(DOCDIR)/pautonuma.conf)"; \
+	else \
+		echo "$(INSTALL) -D -m 0644 $(EXAMPLE_CONF) $(DESTDIR)$(CONFDIR)/pautonuma.conf"; \
+		$(INSTALL) -D -m 0644 $(EXAMPLE_CONF) $(DESTDIR)$(CONFDIR)/pautonuma.conf; \
+	fi
+endif
+	@[ -n "$(DESTDIR)" ] || echo "installed; now: systemctl daemon-reload && systemctl enable --now pautonuma"
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/pautonuma $(DESTDIR)$(UNITDIR)/pautonuma.service \
+		$(DESTDIR)$(BASHCOMPDIR)/pautonuma $(DESTDIR)$(DOCDIR)/pautonuma.conf
+	@set -e; for m in $(MAN_PAGES); do \
+		echo "rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}"; \
+		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	done
+	@rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@echo "left $(CONFDIR) (configuration) and /var/lib/pautonuma (the journal) in place"
