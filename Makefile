@@ -5,6 +5,7 @@
 #   make            build the BPF objects, their skeletons and ./build/pautonuma
 #   make deps       install the Debian packages the build, tests and rig need
 #   make check      deps + build + the whole test suite (unit, fuzz, host, VM)
+#   make check-caps the service unit's capability matrix in the VM rig (~18 min)
 #   make demo       deps + build + boot the VM rig and run the demo in it
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
@@ -66,7 +67,7 @@ FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointe
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(O)/fuzz/user/%.o,$(LIB_SRCS))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps check demo vmlinux fuzz bench format clean tests help install uninstall
+.PHONY: all deps check check-caps demo vmlinux fuzz bench format clean tests help install uninstall
 # Keep the BPF objects and skeletons: user objects depend on them through .d files.
 # Keep intermediates (skeletons, sanitizer and fuzz objects): no rebuilds every time.
 .SECONDARY:
@@ -131,6 +132,11 @@ tests: all $(UNIT_SAN) $(UNIT_VG) $(PROGS) $(FUZZERS)
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(O) tests/run
+
+# The service unit's capability matrix in the rig (~18 min): not in check.
+check-caps: deps
+	@$(MAKE) --no-print-directory tests
+	@PAUTONUMA_CAPS_TEST=1 BUILD=$(O) tests/vm/caps.t
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(PROGS)

@@ -4,7 +4,7 @@
 # that checks its data: recovery resolves every open batch, the daemon
 # carries on, no page is lost, 0 corrupt bytes (tests/vm/guest/daemon_kill).
 . "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/rig_guest.sh"
+. "$(dirname "$0")/../lib/guest.sh"
 cd "$SRC" || exit 1
-rig_guest_checks 600 "daemon kill" tests/vm/guest/daemon_kill
+guest_checks daemon_kill 600
 tap_done
