@@ -41,7 +41,7 @@ CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(O)/bpf \
 	-DPAUTONUMA_VERSION='"$(VERSION)"' -DPAUTONUMA_GIT_REV='"$(GIT_REV)"' \
 	-MMD -MP
-LDLIBS := -lbpf -lelf -lz -lnuma -lpmem2 -lm
+LDLIBS := -lbpf -lelf -lz -lnuma -lpmem2 -lm -lncurses
 
 # Unit tests: sanitizer build (ASan + UBSan) and a plain build for valgrind.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -19,8 +19,10 @@
 #include "cmds.h"
 #include "daemon.h"
 #include "heat_reader.h"
+#include "metrics.h"
 #include "proc_ident.h"
 #include "report.h"
+#include "stats_file.h"
 #include "sysctl_state.h"
 
 #define RUN_DIR "/run/pautonuma"
@@ -61,7 +63,11 @@ static void usage(FILE *f)
 		"  --promote-rate-limit MBPS  kernel.numa_balancing_promote_rate_limit_MBps\n"
 		"                             while running (0 stops the kernel's promotions)\n"
 		"  --scan-period-ms MS        NUMA scan delay and period (min and max) while\n"
-		"                             running, in debugfs sched/numa_balancing/\n",
+		"                             running, in debugfs sched/numa_balancing/\n"
+		"  --metrics-file PATH        rewrite PATH each interval with the counters in\n"
+		"                             Prometheus text format (textfile collector)\n"
+		"A daemon publishes its counters in " PN_STATS_FILE " each interval\n"
+		"(read by 'pautonuma top', 'status' and 'report').\n",
 		DAEMON_DEFAULT_JOURNAL, OBSERVER_PIN_DIR);
 }
 
@@ -71,6 +77,32 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * After an interval: the daemon's stats file, then the metrics file. A
+ * failure is reported and the daemon carries on: moving pages matters more.
+ */
+static void publish(const struct daemon *dmn, const struct observer_maps *m, const char *metrics)
+{
+	const struct pn_stats_proc *procs = NULL;
+	const struct pn_stats_page *pages = NULL;
+	struct pn_stats_header h;
+	int err;
+
+	if (dmn) {
+		daemon_stats(dmn, &h, &procs, &pages);
+		err = stats_file_write(PN_STATS_FILE, &h, procs, pages);
+		if (err)
+			fprintf(stderr, "pautonuma: run: writing %s: %s\n", PN_STATS_FILE,
+				strerror(-err));
+	}
+	if (metrics) {
+		err = metrics_write_file(metrics, m, dmn ? &h : NULL, procs);
+		if (err)
+			fprintf(stderr, "pautonuma: run: writing %s: %s\n", metrics,
+				strerror(-err));
+	}
 }
 
 /* Take the single-instance lock. Returns the fd, -EBUSY (pid in *holder) or -errno. */
@@ -217,6 +249,7 @@ int cmd_run(int argc, char **argv)
 		{ "tiers", required_argument, NULL, 't' },
 		{ "set", required_argument, NULL, 'S' },
 		{ "settings", no_argument, NULL, 'P' },
+		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -233,6 +266,7 @@ int cmd_run(int argc, char **argv)
 	bool observe_only = false, mounted;
 	struct sigaction sa = {};
 	char why[512], *end;
+	const char *metrics = NULL;
 	pid_t holder = 0;
 
 	policy_config_default(&dopts.policy);
@@ -250,6 +284,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'j':
 			dopts.journal_path = optarg;
+			break;
+		case 'M':
+			metrics = optarg;
 			break;
 		case 'n':
 			dopts.dry_run = true;
@@ -486,6 +523,7 @@ int cmd_run(int argc, char **argv)
 					goto cleanup;
 				}
 			}
+			publish(dmn, observer_maps(ob), metrics);
 			fflush(stdout);
 			next += interval * fmax(1, floor((t - next) / interval) + 1);
 		}
@@ -505,6 +543,7 @@ cleanup:
 		       (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
 		       (unsigned long long)dt->batches, (unsigned long long)dt->pingpong);
 		daemon_destroy(dmn);
+		unlink(PN_STATS_FILE); /* readers then know no daemon runs */
 	}
 	if (sysctl_state_restore(&ss, stdout))
 		ret = EXIT_FAIL;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "bpf_loader.h"
+#include "pautonuma_stats.h"
 #include "policy.h"
 
 struct daemon_opts {
@@ -44,6 +45,12 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 /* One interval. Prints one summary line (and the plan with --dry-run) to @out. */
 int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out);
 const struct daemon_totals *daemon_totals(const struct daemon *d);
+/*
+ * What the daemon publishes after an interval: the header (with counts) and
+ * its arrays, which stay valid until the next daemon_cycle().
+ */
+void daemon_stats(const struct daemon *d, struct pn_stats_header *h,
+		  const struct pn_stats_proc **procs, const struct pn_stats_page **pages);
 void daemon_destroy(struct daemon *d);
 
 #endif
