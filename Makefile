@@ -45,7 +45,7 @@ CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(O)/bpf \
 	$(shell pkg-config --cflags inih 2>/dev/null) -DPAUTONUMA_VERSION='"$(VERSION)"' -DPAUTONUMA_GIT_REV='"$(GIT_REV)"' \
 	-MMD -MP
-LDLIBS := -lbpf -lelf -lz -lnuma -lpmem2 -lm $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+LDLIBS := -lbpf -lelf -lz -lnuma -lpmem2 -lm -lncurses $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 # Unit tests: sanitizer build (ASan + UBSan) and a plain build for valgrind.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -21,8 +21,10 @@
 #include "daemon.h"
 #include "heat_reader.h"
 #include "log.h"
+#include "metrics.h"
 #include "proc_ident.h"
 #include "report.h"
+#include "stats_file.h"
 #include "sysctl_state.h"
 
 #define RUN_DIR "/run/pautonuma"
@@ -75,6 +77,10 @@ static void usage(FILE *f)
 		"  --log-level LEVEL          error, warn, info (default) or debug\n"
 		"  --syslog                   messages to syslog when stderr is not a terminal\n"
 		"  --verbose                  libbpf's messages too\n"
+		"  --metrics-file PATH        rewrite PATH each interval with the counters in\n"
+		"                             Prometheus text format (textfile collector)\n"
+		"A daemon publishes its counters in " PN_STATS_FILE " each interval\n"
+		"(read by 'pautonuma top', 'status' and 'report').\n"
 		"Exit: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 environment\n"
 		"not usable, 4 another instance is running or the journal is locked.\n",
 		CONFIG_DEFAULT_JOURNAL, OBSERVER_PIN_DIR, CONFIG_DEFAULT_PATH);
@@ -86,6 +92,32 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * After an interval: the daemon's stats file, then the metrics file. A
+ * failure is reported and the daemon carries on: moving pages matters more.
+ */
+static void publish(const struct daemon *dmn, const struct observer_maps *m, const char *metrics)
+{
+	const struct pn_stats_proc *procs = NULL;
+	const struct pn_stats_page *pages = NULL;
+	struct pn_stats_header h;
+	int err;
+
+	if (dmn) {
+		daemon_stats(dmn, &h, &procs, &pages);
+		err = stats_file_write(PN_STATS_FILE, &h, procs, pages);
+		if (err)
+			fprintf(stderr, "pautonuma: run: writing %s: %s\n", PN_STATS_FILE,
+				strerror(-err));
+	}
+	if (metrics) {
+		err = metrics_write_file(metrics, m, dmn ? &h : NULL, procs);
+		if (err)
+			fprintf(stderr, "pautonuma: run: writing %s: %s\n", metrics,
+				strerror(-err));
+	}
 }
 
 /* Take the single-instance lock. Returns the fd, -EBUSY (pid in *holder) or -errno. */
@@ -358,6 +390,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "set", required_argument, NULL, 'S' },
 		{ "settings", no_argument, NULL, 'P' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "syslog", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
@@ -381,6 +414,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ 'n', "dry_run", "--dry-run" },
 		{ 'l', "log_level", "--log-level" },
 		{ 'y', "syslog", "--syslog" },
+		{ 'M', "metrics_file", "--metrics-file" },
 	};
 	int ch, err = 0;
 	size_t i, pidlen = 0;
@@ -702,6 +736,7 @@ int cmd_run(int argc, char **argv)
 					goto cleanup;
 				}
 			}
+			publish(st.dmn, observer_maps(st.ob), cfg->metrics_file[0] ? cfg->metrics_file : NULL);
 			fflush(stdout);
 			next += interval * fmax(1, floor((t - next) / interval) + 1);
 		}
@@ -725,6 +760,7 @@ cleanup:
 			log_info("next-touch: %llu pages moved to the node that touched them",
 				 (unsigned long long)dt->next_touch);
 		daemon_destroy(st.dmn);
+		unlink(PN_STATS_FILE); /* readers then know no daemon runs */
 	}
 	if (sysctl_state_restore(&ss, stdout))
 		ret = EXIT_FAIL;

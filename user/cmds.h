@@ -19,5 +19,7 @@ int cmd_parse_pid(const char *cmd, const char *s, pid_t *out);
 int cmd_open_running(const char *cmd, struct observer_maps *m);
 /* Why proc_ident_get() failed, for a message. */
 const char *cmd_ident_error(int err);
+int cmd_top(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

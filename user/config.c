@@ -60,6 +60,7 @@ static const struct ckey keys[] = {
 	KEY("daemon", verbose,            K_BOOL,    false, 0, 0),
 	KEY("daemon", log_level,          K_LEVEL,   true,  0, 0),
 	KEY("daemon", syslog,             K_BOOL,    true,  0, 0),
+	KEY("daemon", metrics_file,       K_STR,     false, 1, 0), /* lo 1: may be empty */
 	KEY("tiers",  fast,               K_NODES,   false, 0, 0),
 	KEY("tiers",  slow,               K_NODES,   false, 0, 0),
 };
@@ -198,7 +199,7 @@ static int set_daemon_key(struct run_config *c, const struct ckey *k, const char
 				 k->size - 1);
 			return -EINVAL;
 		}
-		if (!*v)
+		if (!*v && !k->lo) /* a K_STR with lo = 1 may be empty ("none") */
 			goto bad;
 		strcpy(f, v);
 		return 0;

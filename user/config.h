@@ -41,6 +41,7 @@ struct run_config {
 	bool verbose;
 	bool syslog;
 	char journal[256];
+	char metrics_file[256]; /* "": none */
 	double interval; /* seconds; 0 = auto: 1, or 5 with observe_only */
 	double duration; /* seconds; 0 = until stopped */
 	struct config_pids pids;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The tiering daemon's cycle; see daemon.h. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,7 +47,83 @@ struct daemon {
 	struct nt_fault *ntf;
 	size_t ntf_cap;
 	uint64_t addrs[DAEMON_GROUP_PAGES]; /* one group of a batch */
+	/* published each interval (stats file, metrics) */
+	struct pn_stats_proc *procs;
+	size_t nprocs, procs_cap;
+	struct pn_stats_page *pages;
+	size_t npages, pages_cap;
 };
+
+/* The per-process totals of @tgid, added if new; NULL when out of memory. */
+static struct pn_stats_proc *proc_acct(struct daemon *d, uint32_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < d->nprocs; i++)
+		if (d->procs[i].tgid == tgid)
+			return &d->procs[i];
+	if (d->nprocs == d->procs_cap) {
+		size_t cap = d->procs_cap ? d->procs_cap * 2 : 16;
+		struct pn_stats_proc *p = realloc(d->procs, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		d->procs = p;
+		d->procs_cap = cap;
+	}
+	memset(&d->procs[d->nprocs], 0, sizeof(d->procs[0]));
+	d->procs[d->nprocs].tgid = tgid;
+	return &d->procs[d->nprocs++];
+}
+
+/* New interval: forget exited processes, reset the per-interval figures. */
+static void acct_new_interval(struct daemon *d)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < d->nprocs; i++) {
+		if (kill((pid_t)d->procs[i].tgid, 0) && errno == ESRCH)
+			continue;
+		d->procs[k] = d->procs[i];
+		memset(d->procs[k].hot_pages, 0, sizeof(d->procs[k].hot_pages));
+		k++;
+	}
+	d->nprocs = k;
+	d->npages = 0;
+}
+
+static int acct_page(struct daemon *d, const struct heat_key *k, const struct heat_val *v)
+{
+	struct pn_stats_proc *p = proc_acct(d, k->tgid);
+	int node = v->node < 0			  ? -1 :
+		   v->node >= PAUTONUMA_MAX_NODES ? PAUTONUMA_MAX_NODES - 1 :
+						    v->node;
+
+	if (!p)
+		return -ENOMEM;
+	p->faults += v->faults;
+	p->kernel_migrations += v->migrate_ok;
+	if (node >= 0)
+		p->hot_pages[node]++;
+	if (d->npages == PN_STATS_MAX_PAGES)
+		return 0;
+	if (d->npages == d->pages_cap) {
+		size_t cap = d->pages_cap ? d->pages_cap * 2 : 1024;
+		struct pn_stats_page *pg = realloc(d->pages, cap * sizeof(*pg));
+
+		if (!pg)
+			return -ENOMEM;
+		d->pages = pg;
+		d->pages_cap = cap;
+	}
+	d->pages[d->npages++] = (struct pn_stats_page){
+		.tgid = k->tgid,
+		.node = v->node,
+		.addr = k->addr,
+		.faults = v->faults > UINT32_MAX ? UINT32_MAX : (uint32_t)v->faults,
+	};
+	return 0;
+}
 
 static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, size_t nf,
 			uint32_t tgid, struct proc_ident *out)
@@ -224,6 +302,7 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 	const struct policy_move *mv = moves + b->first;
 	struct proc_ident id = { .tgid = b->tgid, .start_time = b->start_time };
 	struct batch_result res;
+	struct pn_stats_proc *p;
 	size_t i = 0, n, k;
 	int err;
 
@@ -248,6 +327,11 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 		if (res.begin_seq)
 			d->t.batches++;
 		*moved += res.c.at_dst;
+		p = proc_acct(d, b->tgid);
+		if (p && b->promote)
+			p->promoted += res.c.at_dst;
+		else if (p)
+			p->demoted += res.c.at_dst;
 		d->t.failed += n - res.c.at_dst;
 		i += n;
 	}
@@ -431,7 +515,11 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 		d->obs_cap = n;
 	}
 	d->ic.n = 0;
+	acct_new_interval(d);
 	for (i = 0; i < n; i++) {
+		err = acct_page(d, &keys[i], &vals[i]);
+		if (err)
+			goto out;
 		if (vals[i].node < 0)
 			continue;
 		err = ident_lookup(&d->ic, f, nf, keys[i].tgid, &id);
@@ -533,6 +621,51 @@ const struct daemon_totals *daemon_totals(const struct daemon *d)
 	return &d->t;
 }
 
+void daemon_stats(const struct daemon *d, struct pn_stats_header *h,
+		  const struct pn_stats_proc **procs, const struct pn_stats_page **pages)
+{
+	const struct policy_counters *c = &d->plan.c;
+	struct timespec ts;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memset(h, 0, sizeof(*h));
+	*h = (struct pn_stats_header){
+		.magic = PN_STATS_MAGIC,
+		.version = PN_STATS_VERSION,
+		.daemon_pid = (uint32_t)getpid(),
+		.written_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+		.interval_ms = d->o.policy.interval_ms,
+		.cycles = d->t.cycles,
+		.promoted = d->t.promoted,
+		.demoted = d->t.demoted,
+		.failed = d->t.failed,
+		.batches = d->t.batches,
+		.pingpong = d->t.pingpong,
+		.gone = d->t.gone,
+		.journal_seq = d->j && d->j->next_seq ? d->j->next_seq - 1 : 0,
+		.journal_records = d->j ? d->j->nrecords : 0,
+		.journal_open = d->j ? d->j->nopen : 0,
+		.budget_pages = c->budget_pages,
+		.budget_used = c->promoted + c->demoted,
+		.skipped_budget = c->skipped_budget,
+		.tracked = c->tracked,
+		.candidates = c->candidates,
+		.threshold_milli = (uint64_t)llround(c->threshold * 1000),
+		.nr_procs = (uint32_t)d->nprocs,
+		.nr_pages = (uint32_t)d->npages,
+	};
+	for (i = 0; i < d->topo.nr && i < PAUTONUMA_MAX_NODES; i++) {
+		h->nodes[i].node = (uint32_t)d->pnodes[i].node;
+		h->nodes[i].tier = d->pnodes[i].tier;
+		h->nodes[i].total_pages = d->pnodes[i].capacity_pages;
+		h->nodes[i].free_pages = d->pnodes[i].free_pages;
+	}
+	h->nr_nodes = (uint32_t)i;
+	*procs = d->procs;
+	*pages = d->pages;
+}
+
 void daemon_destroy(struct daemon *d)
 {
 	if (!d)
@@ -542,6 +675,8 @@ void daemon_destroy(struct daemon *d)
 	policy_plan_fini(&d->nt_plan);
 	free(d->ntf);
 	free(d->obs);
+	free(d->procs);
+	free(d->pages);
 	free(d->ic.ids);
 	free(d->ic.err);
 	policy_plan_fini(&d->plan);

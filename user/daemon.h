@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "bpf_loader.h"
+#include "pautonuma_stats.h"
 #include "policy.h"
 
 struct daemon_opts {
@@ -54,6 +55,12 @@ const struct daemon_totals *daemon_totals(const struct daemon *d);
  * tier is what the daemon exists to give to the workloads. -1 if none.
  */
 int daemon_meta_node(const struct daemon *d);
+/*
+ * What the daemon publishes after an interval: the header (with counts) and
+ * its arrays, which stay valid until the next daemon_cycle().
+ */
+void daemon_stats(const struct daemon *d, struct pn_stats_header *h,
+		  const struct pn_stats_proc **procs, const struct pn_stats_page **pages);
 void daemon_destroy(struct daemon *d);
 
 #endif

@@ -13,10 +13,12 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "the tiering daemon (or --observe-only: report NUMA hint faults)" },
 	{ "attach", cmd_attach, "add processes to the running observer's filter" },
 	{ "detach", cmd_detach, "remove processes from the running observer's filter" },
-	{ "status", cmd_status, "report from the running observer's maps [--json]" },
+	{ "status", cmd_status, "report from the running instance [--json | --prometheus]" },
 	{ "journal", cmd_journal, "create, dump, verify or recover the move journal" },
 	{ "move", cmd_move, "move pages of a process to a node, journaled" },
 	{ "next-touch", cmd_next_touch, "move marked pages to the node that touches them next" },
+	{ "top", cmd_top, "live view of the running instance, per process and node" },
+	{ "report", cmd_report, "heat map and tier residency of a process over time, as SVG" },
 };
 
 static void usage(FILE *f)

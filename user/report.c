@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "heat_reader.h"
+#include "metrics.h"
 #include "report.h"
 
 #define REPORT_MAX_PIDS 16
@@ -89,29 +90,53 @@ static int merge_filter(const struct observer_maps *m, struct pid_summary **s, s
 	return 0;
 }
 
-int report_print(FILE *f, const struct observer_maps *m, bool json, struct report_prev *prev)
+int report_snapshot_take(const struct observer_maps *m, struct report_snapshot *snap)
+{
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	err = observer_read_stats(m, &snap->st);
+	if (!err)
+		err = observer_read_run_info(m, &snap->ri);
+	if (!err)
+		err = observer_heat_read(m, &snap->keys, &snap->vals, &snap->n);
+	if (!err)
+		err = heat_aggregate(snap->keys, snap->vals, snap->n, &snap->s, &snap->ns);
+	if (!err)
+		err = merge_filter(m, &snap->s, &snap->ns);
+	if (err)
+		report_snapshot_free(snap);
+	return err;
+}
+
+void report_snapshot_free(struct report_snapshot *snap)
+{
+	free(snap->s);
+	free(snap->vals);
+	free(snap->keys);
+	memset(snap, 0, sizeof(*snap));
+}
+
+static int print(FILE *f, const struct observer_maps *m, bool json, struct report_prev *prev,
+		 const struct pn_stats_header *h, const struct pn_stats_proc *procs)
 {
 	char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN];
-	struct heat_key *keys = NULL;
-	struct heat_val *vals = NULL;
-	struct pid_summary *s = NULL;
+	struct report_snapshot snap;
+	struct pid_summary *s;
 	struct observer_stats st;
-	struct run_info ri = {};
-	size_t n = 0, ns = 0, i;
+	struct run_info ri;
+	size_t n, ns, i;
 	bool first;
 	int err;
 
-	err = observer_read_stats(m, &st);
-	if (!err)
-		err = observer_read_run_info(m, &ri);
-	if (!err)
-		err = observer_heat_read(m, &keys, &vals, &n);
-	if (!err)
-		err = heat_aggregate(keys, vals, n, &s, &ns);
-	if (!err)
-		err = merge_filter(m, &s, &ns);
+	err = report_snapshot_take(m, &snap);
 	if (err)
-		goto cleanup;
+		return err;
+	st = snap.st;
+	ri = snap.ri;
+	n = snap.n;
+	s = snap.s;
+	ns = snap.ns;
 	observer_reason_names(names);
 	if (ri.hook >= sizeof(hook_names) / sizeof(hook_names[0]))
 		ri.hook = HEAT_HOOK_NONE;
@@ -139,9 +164,14 @@ int report_print(FILE *f, const struct observer_maps *m, bool json, struct repor
 				(unsigned long long)st.migrate.failed[i]);
 			first = false;
 		}
-		fprintf(f, "},\"numa_task_moves\":%llu,\"numa_task_swaps\":%llu}\n",
+		fprintf(f, "},\"numa_task_moves\":%llu,\"numa_task_swaps\":%llu",
 			(unsigned long long)st.migrate.task_moves,
 			(unsigned long long)st.migrate.task_swaps);
+		if (h) {
+			fprintf(f, ",\"daemon\":");
+			metrics_daemon_json(f, h, procs);
+		}
+		fprintf(f, "}\n");
 		goto cleanup;
 	}
 	fprintf(f, "hook %s%s; pages tracked %zu; %s %llu (+%llu)", hook_names[ri.hook],
@@ -159,11 +189,29 @@ int report_print(FILE *f, const struct observer_maps *m, bool json, struct repor
 	if (!ns)
 		fprintf(f, "  no process observed yet\n");
 	heat_print_migrations(f, &st.migrate, names);
+	if (h)
+		fprintf(f,
+			"daemon pid %u: %llu cycles; promoted %llu, demoted %llu, not moved %llu; "
+			"journal seq %llu, open batches %llu; budget used %llu/%llu pages\n",
+			h->daemon_pid, (unsigned long long)h->cycles,
+			(unsigned long long)h->promoted, (unsigned long long)h->demoted,
+			(unsigned long long)h->failed, (unsigned long long)h->journal_seq,
+			(unsigned long long)h->journal_open, (unsigned long long)h->budget_used,
+			(unsigned long long)h->budget_pages);
 	if (prev)
 		err = remember(prev, s, ns, st.fault.hint_faults);
 cleanup:
-	free(s);
-	free(vals);
-	free(keys);
+	report_snapshot_free(&snap);
 	return err;
+}
+
+int report_print(FILE *f, const struct observer_maps *m, bool json, struct report_prev *prev)
+{
+	return print(f, m, json, prev, NULL, NULL);
+}
+
+int report_print_status(FILE *f, const struct observer_maps *m, bool json,
+			const struct pn_stats_header *h, const struct pn_stats_proc *procs)
+{
+	return print(f, m, json, NULL, h, procs);
 }
