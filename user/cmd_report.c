@@ -196,6 +196,7 @@ int cmd_report(int argc, char **argv)
 	char *end;
 
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's and the usage */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -222,7 +223,10 @@ int cmd_report(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			fprintf(stderr,
+				"pautonuma: report: unknown option or missing value: '%s' (see "
+				"'pautonuma report --help')\n",
+				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}

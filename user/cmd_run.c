@@ -736,7 +736,8 @@ int cmd_run(int argc, char **argv)
 					goto cleanup;
 				}
 			}
-			publish(st.dmn, observer_maps(st.ob), cfg->metrics_file[0] ? cfg->metrics_file : NULL);
+			publish(st.dmn, observer_maps(st.ob),
+				cfg->metrics_file[0] ? cfg->metrics_file : NULL);
 			fflush(stdout);
 			next += interval * fmax(1, floor((t - next) / interval) + 1);
 		}

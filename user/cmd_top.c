@@ -274,6 +274,7 @@ int cmd_top(int argc, char **argv)
 	FILE *mf;
 
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's and the usage */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -289,7 +290,10 @@ int cmd_top(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			fprintf(stderr,
+				"pautonuma: top: unknown option or missing value: '%s' (see "
+				"'pautonuma top --help')\n",
+				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
