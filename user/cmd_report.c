@@ -92,7 +92,7 @@ static int hist_write_svg(const struct history *hs, __u32 pid, size_t rows, FILE
 {
 	long page = sysconf(_SC_PAGESIZE);
 	__u64 *addrs = NULL, *lo = NULL, *hi = NULL, *cells = NULL, *rowsum = NULL;
-	size_t *row_of = NULL, d = 0, i, r, best = 0;
+	size_t *row_of = NULL, d = 0, i, r, best = 0, per_row, in_row;
 	int err = -ENOMEM;
 
 	addrs = calloc(hs->npages ?: 1, sizeof(*addrs));
@@ -104,23 +104,29 @@ static int hist_write_svg(const struct history *hs, __u32 pid, size_t rows, FILE
 	for (i = 0; i < hs->npages; i++)
 		if (!d || addrs[d - 1] != addrs[i])
 			addrs[d++] = addrs[i];
-	if (rows > d)
-		rows = d;
-	lo = calloc(rows ?: 1, sizeof(*lo));
-	hi = calloc(rows ?: 1, sizeof(*hi));
-	rowsum = calloc(rows ?: 1, sizeof(*rowsum));
+	lo = calloc(d ?: 1, sizeof(*lo));
+	hi = calloc(d ?: 1, sizeof(*hi));
+	rowsum = calloc(d ?: 1, sizeof(*rowsum));
 	row_of = calloc(d ?: 1, sizeof(*row_of));
-	cells = calloc((rows ?: 1) * (hs->ncols ?: 1), sizeof(*cells));
-	if (!lo || !hi || !rowsum || !row_of || !cells)
+	if (!lo || !hi || !rowsum || !row_of)
 		goto out;
-	for (r = 0; r < rows; r++) {
-		size_t a = r * d / rows, b = (r + 1) * d / rows;
-
-		lo[r] = addrs[a];
-		hi[r] = addrs[b - 1] + (__u64)page;
-		for (i = a; i < b; i++)
-			row_of[i] = r;
+	/* Equal parts, and a new row at a hole wider than a row: no row spans two mappings. */
+	per_row = (d + rows - 1) / (rows ?: 1);
+	for (i = 0, r = 0, in_row = 0; i < d; i++) {
+		if (i && (in_row == per_row || addrs[i] - addrs[i - 1] > per_row * (__u64)page)) {
+			r++;
+			in_row = 0;
+		}
+		if (!in_row)
+			lo[r] = addrs[i];
+		hi[r] = addrs[i] + (__u64)page;
+		row_of[i] = r;
+		in_row++;
 	}
+	rows = d ? r + 1 : 0;
+	cells = calloc((rows ?: 1) * (hs->ncols ?: 1), sizeof(*cells));
+	if (!cells)
+		goto out;
 	for (i = 0; i < hs->npages; i++) {
 		const __u64 *at = bsearch(&hs->pages[i].addr, addrs, d, sizeof(*addrs), cmp_u64);
 
@@ -165,7 +171,8 @@ static void usage(FILE *f)
 		"Usage: pautonuma report --pid PID --svg FILE [--duration S] [--rows N]\n"
 		"Follow the running daemon for S seconds (default 30, or until PID exits)\n"
 		"and draw an SVG: PID's hint faults per interval over its address space\n"
-		"(rows: the pages seen, in address order, in N equal parts, default 64),\n"
+		"(rows: the pages seen, in address order, in N equal parts, default 64,\n"
+		"and a new row at each hole wider than a row),\n"
 		"and its resident pages per node over the same time. Each cell carries its\n"
 		"figures as data-* attributes. Needs a running 'pautonuma run' (reads\n"
 		"%s).\n",
