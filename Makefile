@@ -116,6 +116,10 @@ $(O)/tests/progs/%: tests/progs/%.c | $(O)/tests/progs
 $(O)/tests/progs/planner_bench: tests/progs/planner_bench.c $(O)/user/policy.o | $(O)/tests/progs
 	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(O)/user/policy.o $(LDLIBS) -o $@
 
+# The mover benchmark drives the journal and mover modules themselves.
+$(O)/tests/progs/bench_mover: tests/progs/bench_mover.c $(VG_LIB_OBJS) | $(O)/tests/progs
+	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(VG_LIB_OBJS) $(LDLIBS) -o $@
+
 $(O)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS) | $(O)/tests/fuzz
 	$(CLANG) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(USER_CFLAGS) \
 		-Wno-unknown-warning-option $< $(FUZZ_LIB_OBJS) $(LDLIBS) -o $@
@@ -150,8 +154,9 @@ fuzz: $(FUZZERS)
 			tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -n 3; \
 	done
 
+# make bench [BENCH="mover planner"]: all benchmarks, or the ones named.
 bench: all $(PROGS)
-	@BUILD=$(O) tests/bench/run
+	@BUILD=$(O) tests/bench/run $(BENCH)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
