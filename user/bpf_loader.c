@@ -107,6 +107,15 @@ static int attach_prog(struct bpf_program *prog, struct bpf_link **slot, const c
 	return 0;
 }
 
+unsigned int observer_heat_map_mib(const struct observer_opts *o)
+{
+	/* Each element: struct htab_elem (about 48 bytes with its LRU node), key, value. */
+	unsigned long long elem = 48 + sizeof(struct heat_key) + sizeof(struct heat_val);
+	unsigned long long n = o->heat_entries ?: PAUTONUMA_HEAT_ENTRIES;
+
+	return (unsigned int)((n * elem + (1 << 20) - 1) >> 20);
+}
+
 /* Open, configure, load and attach hint_faults with @hook (and the scan hook if @scan). */
 static int load_hint_faults_once(struct observer *ob, const struct observer_opts *opts,
 				 enum heat_hook hook, const char *addr_fn, bool scan, int *stage)

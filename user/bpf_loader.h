@@ -28,6 +28,9 @@ struct observer_opts {
 	__u32 heat_node;
 };
 
+/* Kernel memory of the preallocated page_heat map @o asks for, MiB (an estimate). */
+unsigned int observer_heat_map_mib(const struct observer_opts *o);
+
 /* File descriptors of the pinned maps; -1 when closed. */
 struct observer_maps {
 	int page_heat;

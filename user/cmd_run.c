@@ -26,6 +26,7 @@
 #include "report.h"
 #include "stats_file.h"
 #include "sysctl_state.h"
+#include "topology.h"
 
 #define RUN_DIR "/run/pautonuma"
 #define LOCK_FILE RUN_DIR "/observer.lock"
@@ -622,12 +623,27 @@ int cmd_run(int argc, char **argv)
 		}
 		meta_node = daemon_meta_node(st.dmn);
 		if (meta_node >= 0) {
-			opts.heat_on_node = true;
-			opts.heat_node = (__u32)meta_node;
+			long long kpages = topology_kernel_pages("/proc/zoneinfo", meta_node);
+
 			numa_set_preferred(meta_node);
-			log_info("heat map and daemon memory on slow node %d (the fast tier is for "
-				 "the workloads)",
-				 meta_node);
+			if (kpages > 0) {
+				opts.heat_on_node = true;
+				opts.heat_node = (__u32)meta_node;
+				log_info("heat map and daemon memory on slow node %d (the fast "
+					 "tier is for the workloads)",
+					 meta_node);
+			} else {
+				/* The map would land on a fast node anyway, unannounced. */
+				log_warn("daemon memory on slow node %d, but the BPF heat map "
+					 "(kernel memory, about %u MiB) stays on a fast node: "
+					 "node %d is %s; online it with 'daxctl "
+					 "reconfigure-device --no-movable' to place the map there, "
+					 "or lower heat_entries",
+					 meta_node, observer_heat_map_mib(&opts), meta_node,
+					 kpages == 0 ? "all ZONE_MOVABLE, which kernel "
+						       "allocations cannot use" :
+						       "not in /proc/zoneinfo");
+			}
 		}
 	}
 	err = observer_bpffs_ensure(&mounted);
@@ -643,8 +659,14 @@ int cmd_run(int argc, char **argv)
 	if (observer_remove_stale_pins() > 0)
 		log_info("removed stale pins of a dead instance from %s", OBSERVER_PIN_DIR);
 	if (numa_available() < 0 || numa_num_configured_nodes() < 2)
-		log_warn("one NUMA node: the kernel makes no NUMA hint faults "
-			 "here, page_heat will stay empty");
+		/*
+		 * The scanner leaves alone a page that is on the node its
+		 * single-threaded process runs on (change_pte_range): with one
+		 * node that is every page of a single-threaded process.
+		 */
+		log_warn("one NUMA node: only multi-threaded processes take NUMA hint "
+			 "faults here (the scanner skips pages of a single-threaded "
+			 "process on its own node), all local; nothing to migrate");
 
 	opts.next_touch = !observe_only; /* a daemon takes `pautonuma next-touch` marks */
 	err = observer_start(&opts, &st.ob, why, sizeof(why));
@@ -752,11 +774,12 @@ cleanup:
 		const struct daemon_totals *dt = daemon_totals(st.dmn);
 
 		log_info("%llu cycles: %llu pages promoted, %llu demoted, %llu not moved, "
-			 "%llu journaled batches, %llu ping-pong; %.2f s CPU in cycles",
+			 "%llu journaled batches, %llu ping-pong, %llu promotions reverted by "
+			 "the kernel's reclaim; %.2f s CPU in cycles",
 			 (unsigned long long)dt->cycles, (unsigned long long)dt->promoted,
 			 (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
 			 (unsigned long long)dt->batches, (unsigned long long)dt->pingpong,
-			 dt->cpu_ns / 1e9);
+			 (unsigned long long)dt->reverted, dt->cpu_ns / 1e9);
 		if (dt->next_touch)
 			log_info("next-touch: %llu pages moved to the node that touched them",
 				 (unsigned long long)dt->next_touch);

@@ -26,6 +26,7 @@
 struct ident_cache {
 	struct proc_ident *ids;
 	int *err; /* 0, or -ESRCH for a gone process */
+	bool *threaded; /* more than one thread: its fast-tier pages fault too */
 	size_t n, cap;
 };
 
@@ -126,7 +127,7 @@ static int acct_page(struct daemon *d, const struct heat_key *k, const struct he
 }
 
 static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, size_t nf,
-			uint32_t tgid, struct proc_ident *out)
+			uint32_t tgid, struct proc_ident *out, bool *threaded)
 {
 	size_t i;
 	int err;
@@ -137,6 +138,7 @@ static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, siz
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct proc_ident *ids = realloc(c->ids, cap * sizeof(*ids));
+		bool *th;
 		int *e;
 
 		if (!ids)
@@ -146,9 +148,14 @@ static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, siz
 		if (!e)
 			return -ENOMEM;
 		c->err = e;
+		th = realloc(c->threaded, cap * sizeof(*th));
+		if (!th)
+			return -ENOMEM;
+		c->threaded = th;
 		c->cap = cap;
 	}
 	i = c->n++;
+	c->threaded[i] = proc_nr_threads((pid_t)tgid) > 1;
 	/* The identity the operator attached wins: it is the process meant. */
 	for (size_t k = 0; k < nf; k++)
 		if (f[k].tgid == tgid) {
@@ -162,6 +169,8 @@ static int ident_lookup(struct ident_cache *c, const struct filter_entry *f, siz
 	c->err[i] = err;
 found:
 	*out = c->ids[i];
+	if (threaded)
+		*threaded = c->threaded[i];
 	return c->err[i];
 }
 
@@ -367,7 +376,7 @@ static int nt_load_marks(struct daemon *d, const struct observer_maps *m,
 		goto out;
 	}
 	for (i = 0; i < nm; i++) {
-		err = ident_lookup(&d->ic, f, nf, mk[i].tgid, &id);
+		err = ident_lookup(&d->ic, f, nf, mk[i].tgid, &id, NULL);
 		if (err == -ENOMEM)
 			goto out;
 		if (err || id.start_time != mv[i].start_time) {
@@ -423,7 +432,7 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 		d->ntf_cap = n;
 	}
 	for (i = 0; i < n; i++) {
-		err = ident_lookup(&d->ic, f, nf, keys[i].tgid, &id);
+		err = ident_lookup(&d->ic, f, nf, keys[i].tgid, &id, NULL);
 		if (err == -ENOMEM)
 			return err;
 		if (err || !nt_find_mark(d->nt, keys[i].tgid, id.start_time, keys[i].addr))
@@ -496,6 +505,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 	uint64_t cpu0 = cpu_ns();
 	size_t n = 0, nf = 0, i, nobs = 0;
 	struct proc_ident id;
+	bool threaded = false;
 	int err;
 
 	err = observer_heat_consume(m, &keys, &vals, &n);
@@ -522,7 +532,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 			goto out;
 		if (vals[i].node < 0)
 			continue;
-		err = ident_lookup(&d->ic, f, nf, keys[i].tgid, &id);
+		err = ident_lookup(&d->ic, f, nf, keys[i].tgid, &id, &threaded);
 		if (err == -ENOMEM)
 			goto out;
 		if (err)
@@ -536,6 +546,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 			.faults_delta =
 				vals[i].faults > UINT32_MAX ? UINT32_MAX : (uint32_t)vals[i].faults,
 			.latency_us = vals[i].lat_faults ? vals[i].lat_min_us : 0,
+			.flags = threaded ? POLICY_OBS_FAST_SCANNED : 0,
 		};
 	}
 	err = topo_to_policy(d, &pt);
@@ -546,6 +557,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 		goto out;
 	d->t.cycles++;
 	d->t.pingpong += d->plan.c.pingpong;
+	d->t.reverted += d->plan.c.reverted;
 	if (d->o.dry_run) {
 		policy_plan_print(out, &d->plan);
 	} else {
@@ -561,15 +573,16 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 	fprintf(out,
 		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "
 		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu, "
-		"%llu hot of %llu fast room, hot latency %.1f ms, %llu promotions by reclaim",
+		"%llu hot of %llu fast room (share %.3f), hot latency %.1f ms, %llu promotions by reclaim, "
+		"%llu reverted by reclaim",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
 		(unsigned long long)d->plan.c.promoted, (unsigned long long)d->plan.c.demoted,
 		(unsigned long long)d->plan.c.skipped_cooldown,
 		(unsigned long long)d->plan.c.skipped_budget,
 		(unsigned long long)d->plan.c.skipped_capacity, d->plan.c.threshold,
 		(unsigned long long)d->plan.c.pingpong, (unsigned long long)d->plan.c.hot_pages,
-		(unsigned long long)d->plan.c.fast_room, d->plan.c.hot_latency_ms,
-		(unsigned long long)d->plan.c.displaced);
+		(unsigned long long)d->plan.c.fast_room, d->plan.c.hot_share, d->plan.c.hot_latency_ms,
+		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted);
 	if (!d->o.dry_run)
 		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
 			(unsigned long long)(d->t.promoted - prom0),
@@ -679,6 +692,7 @@ void daemon_destroy(struct daemon *d)
 	free(d->pages);
 	free(d->ic.ids);
 	free(d->ic.err);
+	free(d->ic.threaded);
 	policy_plan_fini(&d->plan);
 	if (d->j) /* else the mover was never set up */
 		mover_fini(&d->m);

@@ -30,6 +30,7 @@ struct daemon_totals {
 	uint64_t failed; /* pages not moved (busy, gone, no memory ...) */
 	uint64_t batches; /* move_pages calls, each journaled */
 	uint64_t pingpong;
+	uint64_t reverted; /* our promotions the kernel's reclaim demoted within the window */
 	uint64_t gone; /* batches skipped: the process exited or was recycled */
 	uint64_t next_touch; /* pages moved to the node of the CPU that touched them */
 	uint64_t cpu_ns; /* CPU time spent in daemon_cycle() (process clock) */

@@ -43,6 +43,11 @@
 #define DECAY_SHIFT 16
 /* Initial table; it doubles as pages come, up to 2 x max_tracked slots. */
 #define TABLE_MIN_SLOTS 1024
+#define LAT_MIN_US 100 /* latency limit floor: below it, timer noise */
+/* The share of the fast tier's room called hot: at most 1/2, at least 1/16. */
+#define HOT_SHARE_ONE 1024u
+#define HOT_SHARE_MAX (HOT_SHARE_ONE / 2)
+#define HOT_SHARE_MIN (HOT_SHARE_ONE / 16)
 
 enum { DIR_NONE = 0, DIR_PROMOTE = 1, DIR_DEMOTE = 2 };
 
@@ -91,6 +96,10 @@ struct policy {
 	uint32_t budget; /* pages per interval */
 	uint64_t pingpong_total;
 	uint32_t lat_us, lat_max_us; /* hot latency limit now and configured; 0 = off */
+	uint64_t last_room; /* fast_room of the last interval; 0 before the first */
+	uint32_t hot_share; /* of that room the latency limit lets in, 1/HOT_SHARE_ONE units */
+	uint32_t *lat_buf; /* this interval's latencies, for the limit's quantile */
+	size_t lat_cap;
 
 	struct cand *prom; /* heap, then sorted hottest first */
 	size_t nr_prom;
@@ -466,6 +475,7 @@ int policy_create(const struct policy_config *cfg, struct policy **out)
 	pol = calloc(1, sizeof(*pol));
 	if (!pol)
 		return -ENOMEM;
+	pol->hot_share = HOT_SHARE_MAX;
 	set_scalars(pol, cfg, budget);
 	pol->page_shift = (uint32_t)__builtin_ctz(cfg->page_size);
 
@@ -501,6 +511,7 @@ void policy_destroy(struct policy *pol)
 {
 	if (!pol)
 		return;
+	free(pol->lat_buf);
 	free(pol->nr_dem);
 	free(pol->dem);
 	free(pol->prom);
@@ -779,6 +790,13 @@ static int reserve(struct policy *pol, struct policy_plan *plan, size_t nr_fast,
 		pol->nr_dem = p;
 		pol->dem_nodes = nr_fast;
 	}
+	if (pol->lat_cap < nr_obs) {
+		p = realloc(pol->lat_buf, nr_obs * sizeof(*pol->lat_buf));
+		if (!p)
+			return -ENOMEM;
+		pol->lat_buf = p;
+		pol->lat_cap = nr_obs;
+	}
 	/* Last: the rehash is the one step that changes the state (its layout). */
 	return table_fit(pol, nr_obs);
 }
@@ -831,6 +849,12 @@ static bool is_fast(const struct interval *iv, uint32_t node)
 	return k >= 0 && iv->acct[k].tier == POLICY_TIER_FAST;
 }
 
+/* A fault on the fast tier that the scanner's own arming caused: silence there is news. */
+static inline bool fast_scanned(const struct interval *iv, const struct policy_obs *o)
+{
+	return is_fast(iv, o->node) && (o->flags & POLICY_OBS_FAST_SCANNED);
+}
+
 static void account_obs(struct interval *iv, const struct policy_obs *obs, size_t nr)
 {
 	struct policy *pol = iv->pol;
@@ -875,7 +899,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			e->start_time = o->start_time;
 			pol->count++;
 			c->inserted++;
-			e->fast_seen = is_fast(iv, o->node);
+			e->fast_seen = fast_scanned(iv, o);
 		} else if (e->start_time != o->start_time) {
 			/* Same tgid, another process: nothing of the old page applies. */
 			e->start_time = o->start_time;
@@ -896,11 +920,15 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 				 * cold, or our promotion failed; either way its old
 				 * heat says nothing now. Start over.
 				 */
-				if (is_fast(iv, e->node) && !is_fast(iv, o->node))
+				if (is_fast(iv, e->node) && !is_fast(iv, o->node)) {
 					e->hot = 0;
+					if (e->dir == DIR_PROMOTE &&
+					    pol->now - e->last_move < pol->cfg.pingpong_window)
+						c->reverted++;
+				}
 				e->node = o->node;
 			}
-			e->fast_seen = is_fast(iv, o->node);
+			e->fast_seen = fast_scanned(iv, o);
 		}
 		/* A fault long after the scan is a page touched now and then: not heat. */
 		hot = (uint64_t)e->hot +
@@ -951,13 +979,11 @@ static void scan_table(struct interval *iv)
 			continue; /* slot i now holds an unvisited entry, or nothing */
 		}
 		/*
-		 * Silence is news only from a page that faults where it is: the
-		 * NUMA scanner skips pages already on the node a single-threaded
-		 * process runs on, so a page promoted to that node never faults
-		 * again. Its heat stays as it came; the kernel's reclaim, which
-		 * does see its accesses, demotes it if it turns cold.
+		 * Heat is recent faults: it decays for every page. Whether
+		 * silence makes a fast page a demotion candidate is fast_seen's
+		 * call below.
 		 */
-		if (e->last_seen != pol->now && (e->fast_seen || !is_fast(iv, e->node)))
+		if (e->last_seen != pol->now)
 			e->hot = decay_once(pol, e->hot);
 
 		k = iv->idx_of[e->node];
@@ -988,7 +1014,11 @@ static void scan_table(struct interval *iv)
 			else if (heap_offer(pol->prom, &pol->nr_prom, pol->budget, &cd, false))
 				c->skipped_budget++;
 		} else if (!in_cooldown(pol, e) && e->fast_seen) {
-			/* A silent page's coldness is unknown: reclaim's to judge. */
+			/*
+			 * Only a page the scanner arms here is known cold by its
+			 * silence (POLICY_OBS_FAST_SCANNED); the others are the
+			 * kernel reclaim's to judge, which sees their accesses.
+			 */
 			f = (size_t)a->fast_idx;
 			heap_offer(pol->dem + f * pol->budget, &pol->nr_dem[f], pol->budget, &cd,
 				   true);
@@ -1252,17 +1282,9 @@ static void promote(struct interval *iv)
 	}
 }
 
-/*
- * Keep the pages called hot to what the fast tier can hold: when more are hot
- * than half its room, the latency limit lets in warm pages that would only
- * trade places with each other; shrink it. Grow it back slowly once the hot
- * pages take less than a quarter, so a workload that slows down (longer
- * latencies for the same pages) is not left with nothing hot.
- */
-static void adjust_hot_latency(struct interval *iv)
+/* The room the fast tier has for managed pages: below its high watermark, less the others' pages. */
+static uint64_t managed_room(const struct interval *iv, bool tracked)
 {
-	struct policy *pol = iv->pol;
-	struct policy_counters *c = &iv->plan->c;
 	uint64_t room = 0, other;
 	size_t k;
 
@@ -1271,20 +1293,96 @@ static void adjust_hot_latency(struct interval *iv)
 
 		if (a->tier != POLICY_TIER_FAST)
 			continue;
-		other = a->used > a->tracked ? a->used - a->tracked : 0;
+		other = tracked && a->used > a->tracked ? a->used - a->tracked : 0;
 		room += a->high > other ? a->high - other : 0;
 	}
-	c->fast_room = room;
-	c->hot_latency_ms = pol->lat_us / 1000.0;
-	if (pol->lat_us && pol->cfg.hot_latency_auto) {
-		if (c->hot_pages > room / 2 && pol->lat_us > 100)
-			pol->lat_us -= pol->lat_us / 8;
-		else if (c->hot_pages < room / 4 && pol->lat_us < pol->lat_max_us)
-			pol->lat_us += pol->lat_us / 16 + 1;
-		if (pol->lat_us > pol->lat_max_us)
-			pol->lat_us = pol->lat_max_us;
+	return room;
+}
+
+/* The k-th smallest (from 0) of a[0..n), k < n; reorders a (three-way quickselect). */
+static uint32_t select_kth(uint32_t *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n; /* a[lo..hi) holds it */
+
+	while (hi - lo > 1) {
+		uint32_t pivot = a[lo + (hi - lo) / 2], t;
+		size_t lt = lo, i = lo, gt = hi;
+
+		/* a[lo..lt) < pivot, a[lt..i) == pivot, a[gt..hi) > pivot */
+		while (i < gt) {
+			if (a[i] < pivot) {
+				t = a[lt];
+				a[lt++] = a[i];
+				a[i++] = t;
+			} else if (a[i] > pivot) {
+				t = a[--gt];
+				a[gt] = a[i];
+				a[i] = t;
+			} else {
+				i++;
+			}
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return pivot;
 	}
-	c->next_hot_latency_ms = pol->lat_us / 1000.0;
+	return a[lo];
+}
+
+/*
+ * The kernel's reclaim, which sees the accesses of fast-tier pages we
+ * cannot, judges our promotions: when it demotes more than 1% of what we
+ * promote, we called warm pages hot that then only trade places with
+ * others. Let fewer in (1/8 less a time); grow back slowly while it
+ * reverts none.
+ */
+static void adjust_hot_share(struct policy *pol, struct policy_counters *c)
+{
+	if (c->reverted * 100 > c->promoted + c->reverted) {
+		pol->hot_share -= pol->hot_share / 8;
+		if (pol->hot_share < HOT_SHARE_MIN)
+			pol->hot_share = HOT_SHARE_MIN;
+	} else if (!c->reverted && pol->hot_share < HOT_SHARE_MAX) {
+		pol->hot_share += pol->hot_share / 32 + 1;
+		if (pol->hot_share > HOT_SHARE_MAX)
+			pol->hot_share = HOT_SHARE_MAX;
+	}
+	c->hot_share = (double)pol->hot_share / HOT_SHARE_ONE;
+}
+
+/*
+ * The latency limit of this interval lets in as many pages as a share (at
+ * most half, see adjust_hot_share()) of the room
+ * the fast tier has for managed pages: it is the (room/2)-th shortest
+ * latency among this interval's faults. Every page touched once per scan
+ * period faults once per period, so counts cannot rank pages; the latency,
+ * about 1/access rate, can. A fixed limit would let in the warm pages of a
+ * busy workload and shut out the hot ones of a slow one; this limit follows
+ * the workload within one interval, phase changes included.
+ */
+static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, size_t nr)
+{
+	struct policy *pol = iv->pol;
+	uint64_t room = pol->last_room ? pol->last_room : managed_room(iv, false);
+	uint64_t k = room * pol->hot_share / HOT_SHARE_ONE;
+	size_t n = 0, i;
+
+	pol->lat_us = pol->lat_max_us;
+	if (pol->lat_max_us && pol->cfg.hot_latency_auto) {
+		for (i = 0; i < nr; i++)
+			if (obs[i].latency_us)
+				pol->lat_buf[n++] = obs[i].latency_us;
+		if (k && n > k) {
+			uint32_t q = select_kth(pol->lat_buf, n, (size_t)k - 1);
+
+			if (q < pol->lat_us)
+				pol->lat_us = q < LAT_MIN_US ? LAT_MIN_US : q;
+		}
+	}
+	iv->plan->c.hot_latency_ms = pol->lat_us / 1000.0;
 }
 
 static void make_batches(struct policy_plan *plan)
@@ -1347,6 +1445,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	plan->c.budget_pages = pol->budget;
 	plan->c.threshold = from_hot(iv->thr);
 
+	set_hot_latency(iv, obs, nr_obs);
 	account_obs(iv, obs, nr_obs);
 	scan_table(iv);
 	best_heapify(pol->prom, pol->nr_prom, false);
@@ -1356,8 +1455,12 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	promote(iv);
 	make_batches(plan);
 
-	/* Ping-pong means the threshold let lukewarm pages in: raise it fast, relax it slowly. */
-	if (plan->c.pingpong) {
+	/*
+	 * Ping-pong above 1% of the moves means the threshold let lukewarm
+	 * pages in: raise it fast, relax it slowly. A few reversals are the
+	 * price of following a workload (a hot page that cooled goes back).
+	 */
+	if (plan->c.pingpong * 100 > plan->c.promoted + plan->c.demoted) {
 		pol->thr_raise += pol->raise_step;
 		if (pol->thr_base + pol->thr_raise > pol->thr_max)
 			pol->thr_raise = pol->thr_max - pol->thr_base;
@@ -1365,7 +1468,9 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 		pol->thr_raise =
 			pol->thr_raise > pol->relax_step ? pol->thr_raise - pol->relax_step : 0;
 	}
-	adjust_hot_latency(iv);
+	plan->c.fast_room = managed_room(iv, true);
+	pol->last_room = plan->c.fast_room;
+	adjust_hot_share(pol, &plan->c);
 	plan->c.pingpong_total = pol->pingpong_total;
 	plan->c.next_threshold = from_hot(pol->thr_base + pol->thr_raise);
 	err = 0;
@@ -1394,12 +1499,13 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		(unsigned long long)c->promoted, (unsigned long long)c->demoted,
 		(unsigned long long)c->demote_wanted, (unsigned long long)c->budget_pages);
 	fprintf(f,
-		"  hot: %llu pages, fast-tier room %llu, latency limit %.1f ms (next %.1f)\n"
-		"  promotions by reclaim (no room, no known colder page): %llu\n"
+		"  hot: %llu pages, fast-tier room %llu (next share %.3f), latency limit %.1f ms\n"
+		"  promotions by reclaim (no room, no known colder page): %llu; "
+		"reverted by reclaim: %llu\n"
 		"  skipped: %llu cooldown, %llu budget, %llu capacity, %llu per-pid; "
 		"ping-pong %llu (total %llu)\n",
-		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room,
-		c->hot_latency_ms, c->next_hot_latency_ms, (unsigned long long)c->displaced,
+		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room, c->hot_share,
+		c->hot_latency_ms, (unsigned long long)c->displaced, (unsigned long long)c->reverted,
 		(unsigned long long)c->skipped_cooldown, (unsigned long long)c->skipped_budget,
 		(unsigned long long)c->skipped_capacity, (unsigned long long)c->skipped_pid,
 		(unsigned long long)c->pingpong, (unsigned long long)c->pingpong_total);

@@ -41,7 +41,17 @@ struct policy_obs {
 	 * interval, microseconds; 0 = not known (every fault then counts).
 	 */
 	uint32_t latency_us;
+	uint32_t flags; /* POLICY_OBS_* */
+	uint32_t pad;
 };
+
+/*
+ * The NUMA scanner arms this process's pages on the fast tier too (it has
+ * more than one thread). It skips a single-threaded process's pages on the
+ * node it runs on, so such a page faults there only once, if it was armed
+ * before it moved: its silence says nothing of its heat.
+ */
+#define POLICY_OBS_FAST_SCANNED 0x1u
 
 struct policy_node {
 	uint32_t node;
@@ -80,8 +90,9 @@ struct policy_pid_config {
  *  cooldown 8              intervals before a moved page may move again
  *  pingpong_window 32      a move reversing one made this recently is a
  *                          ping-pong (>= cooldown)
- *  pingpong_raise 0.5      faults added to the threshold per interval with
- *                          ping-pong, up to threshold_max 8
+ *  pingpong_raise 0.5      faults added to the threshold per interval whose
+ *                          ping-pong exceeds 1% of its moves, up to
+ *                          threshold_max 8
  *  threshold_relax 0.0625  faults taken back per quiet interval (slowly)
  *  max_tracked 1 << 20     pages tracked at most (table is twice as large)
  *  evict_after 128         intervals without a fault before a page is forgotten
@@ -91,11 +102,12 @@ struct policy_pid_config {
  *                          scan period faults once per period, so counts alone
  *                          cannot tell a page touched 100 times a second from
  *                          one touched twice; the latency, ~1/access rate, can
- *  hot_latency_auto 1      shrink the latency limit while more pages are hot
- *                          than half the room the fast tier has for managed
- *                          pages, and let it grow back (up to hot_latency_ms)
- *                          while fewer than a quarter: the kernel's tiering
- *                          adjusts its hot threshold the same way, to a rate
+ *  hot_latency_auto 1      each interval, lower the latency limit to the
+ *                          latency that lets in as many pages as half the
+ *                          room the fast tier has for managed pages (a
+ *                          quantile of the interval's latencies; never above
+ *                          hot_latency_ms): the kernel's tiering adjusts its
+ *                          hot threshold to a promotion rate in the same spirit
  *  reclaim_promote 1       promote a hot page even when the fast node has no
  *                          room and no known colder page, as long as it holds
  *                          pages the policy knows nothing of: the allocation
@@ -174,11 +186,17 @@ struct policy_counters {
 	uint64_t displaced; /* promotions beyond free room: the kernel's reclaim makes it */
 	uint64_t pingpong; /* planned moves reversing a recent one, this interval */
 	uint64_t pingpong_total; /* since policy_create() */
+	/*
+	 * Pages we promoted found back on the slow tier within the ping-pong
+	 * window: the kernel's reclaim demoted them. Reported, not damped: the
+	 * kernel's LRU, not our threshold, chose them.
+	 */
+	uint64_t reverted;
 	uint64_t budget_pages; /* budget of this interval */
 	uint64_t hot_pages; /* tracked pages at or above the global threshold, all tiers */
 	uint64_t fast_room; /* pages the fast tier has for managed pages below high_wmark */
 	double hot_latency_ms; /* latency limit used this interval (0: not used) */
-	double next_hot_latency_ms; /* after this interval's adjustment */
+	double hot_share; /* share of fast_room the next interval's limit lets in */
 	double threshold; /* global promotion threshold used this interval, faults */
 	double next_threshold; /* after this interval's ping-pong response */
 };

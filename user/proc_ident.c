@@ -58,6 +58,23 @@ static int read_file(const char *path, char *buf, size_t size)
 	return err;
 }
 
+int proc_nr_threads(pid_t pid)
+{
+	char path[64], buf[2048], *t, *end;
+	long v;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	err = read_file(path, buf, sizeof(buf));
+	if (err)
+		return err;
+	t = strstr(buf, "\nThreads:");
+	if (!t)
+		return -EINVAL;
+	v = strtol(t + 9, &end, 10);
+	return end == t + 9 || v < 0 ? -EINVAL : (int)v;
+}
+
 int proc_ident_get(pid_t pid, struct proc_ident *out)
 {
 	char path[64], buf[1024], state;

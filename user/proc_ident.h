@@ -22,6 +22,13 @@ int proc_ident_get(pid_t pid, struct proc_ident *out);
 /* Parse the text of /proc/PID/stat. Returns 0 or -EINVAL. */
 int proc_ident_parse_stat(const char *buf, pid_t *pid, char *state, uint64_t *start_time);
 
+/*
+ * Threads of process @pid (/proc/PID/status "Threads:"), or -errno. The
+ * NUMA scanner arms fast-tier pages only of processes whose mm has more than
+ * one user; a thread count above one is the observable proxy.
+ */
+int proc_nr_threads(pid_t pid);
+
 /* 0 if @id still names the same live process, -ESRCH if gone or recycled. */
 int proc_ident_same(const struct proc_ident *id);
 

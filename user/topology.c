@@ -281,3 +281,27 @@ const char *topology_source_name(enum topo_source s)
 	}
 	return "?";
 }
+
+long long topology_kernel_pages(const char *zoneinfo, int node)
+{
+	char line[256], zone[32];
+	long long pages = 0, managed;
+	bool in_node = false, kernel_zone = false, seen = false;
+	FILE *f;
+	int nid;
+
+	f = fopen(zoneinfo, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %31s", &nid, zone) == 2) {
+			in_node = nid == node;
+			kernel_zone = strcmp(zone, "Movable") != 0;
+			seen |= in_node;
+		} else if (in_node && kernel_zone && sscanf(line, " managed %lld", &managed) == 1) {
+			pages += managed;
+		}
+	}
+	fclose(f);
+	return seen ? pages : -ENOENT;
+}

@@ -60,6 +60,15 @@ int topology_override(struct topology *t, const char *spec, char *why, size_t wh
 /* Parse a kernel node list ("0-2,5") into a bitmap of TOPO_MAX_NODES bits. 0 or -EINVAL. */
 int topology_parse_nodelist(const char *s, uint64_t *mask);
 
+/*
+ * Pages of node @node that kernel allocations may use: the managed pages of
+ * its zones other than Movable, from @zoneinfo ("/proc/zoneinfo"). Memory
+ * onlined movable (daxctl's default for PM and CXL) holds user pages only,
+ * so a BPF map asked to live there lands on another node. Returns the count
+ * (0: movable only) or -errno.
+ */
+long long topology_kernel_pages(const char *zoneinfo, int node);
+
 const struct topo_node *topology_node(const struct topology *t, int id);
 int topology_count(const struct topology *t, enum topo_tier tier);
 const char *topology_source_name(enum topo_source s);

@@ -1,7 +1,17 @@
 #!/bin/bash
-# Observer overhead: fault_loop (map, write, unmap BENCH_MIB MiB: page faults
-# only) without and with the observer attached to it, alternating in one
-# boot. Rounds run in the order plain-observed, observed-plain, ... (ABBA:
+# Observer overhead: fault_loop without and with the observer attached to
+# it, alternating in one boot. With BENCH_NODE (in the VM rig: the slow,
+# CPU-less node) the loop's BENCH_MIB MiB are bound there and written page
+# by page every BENCH_PERIOD_MS (fault_loop --node --period-ms): the NUMA
+# scanner, every BENCH_SCAN_MS, protects them all again between two passes,
+# so each write is a NUMA hint fault, which the kernel never resolves by a
+# migration; hint faults go on for the whole run and the observer's
+# hint-fault, outcome and scan hooks run all the time. Speed is then that of
+# hint faults (CPU time of the passes only).
+# Without BENCH_NODE (the host: one node, where a single-threaded process
+# takes no hint faults) the loop maps, writes and unmaps: first-touch
+# faults only, which is what the host's tracepoint fallback costs every
+# process. Rounds run in the order plain-observed, observed-plain, ... (ABBA:
 # a drift of the machine's speed cancels out); each observed run is under a
 # fresh observer, which is fully unloaded before the next run starts. The
 # ratio is the median over rounds of with/without within the round.
@@ -11,6 +21,13 @@
 # the time other processes of a shared machine hold the CPU. Wall-clock
 # speed is printed too.
 #
+# NUMA balancing is on in every run, plain or observed, in the mode the
+# observer sets (3 with a CPU-less node, else 1; BENCH_NUMA_BALANCING) and
+# with BENCH_SCAN_MS as scan delay and period (debugfs sched/numa_balancing;
+# not set where debugfs is not mounted): the observer gets the same values
+# as options, so it changes nothing and only its programs differ between
+# the runs. The bench restores them on exit.
+#
 # Before each run the knobs the observer changes (and those that would
 # change the loop's speed) are compared with their values before the first
 # run; any difference is a leftover of the previous run, reported as such,
@@ -18,7 +35,11 @@
 #
 # kernel.bpf_stats_enabled is off in the rounds (it costs time itself); one
 # more observed run with it on gives each program's average run time.
-# Env: BENCH_ROUNDS (8), BENCH_SECONDS (2), BENCH_MIB (64).
+# Hint faults per second of each run are the /proc/vmstat numa_hint_faults
+# delta over the run (system-wide) by the loop's wall-clock seconds.
+# Env: BENCH_ROUNDS (8), BENCH_SECONDS (2), BENCH_MIB (64; 16 with a node),
+# BENCH_NODE (RIG_SLOW_NODE in the rig, else none), BENCH_PERIOD_MS (300),
+# BENCH_NUMA_BALANCING, BENCH_SCAN_MS (100).
 set -uo pipefail
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$SRC/build}
@@ -26,12 +47,17 @@ PAUTONUMA=$BUILD/pautonuma
 LOOP=$BUILD/tests/progs/fault_loop
 ROUNDS=${BENCH_ROUNDS:-8}
 SECS=${BENCH_SECONDS:-2}
+NODE=${BENCH_NODE-${RIG_SLOW_NODE:-}}
 MIB=${BENCH_MIB:-64}
+PERIOD_MS=${BENCH_PERIOD_MS:-300}
+[ -n "$NODE" ] && MIB=${BENCH_MIB:-16}
+SCAN_MS=${BENCH_SCAN_MS:-100}
+SCAN_DIR=/sys/kernel/debug/sched/numa_balancing
 PIN=/sys/fs/bpf/pautonuma
 STATS=/proc/sys/kernel/bpf_stats_enabled
 # The observer's program names: 15 characters, or whole where bpftool has BTF.
 PROGS="fault_user hint_fault_fent hint_fault_kpro numa_fault_fent numa_fault_kpro proc_exit
-hint_fault_fentry hint_fault_kprobe numa_fault_fentry numa_fault_kprobe
+hint_fault_fentry hint_fault_kprobe numa_fault_fentry numa_fault_kprobe scan_fentry scan_kprobe
 migrate_pages move_numa swap_numa"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -49,13 +75,41 @@ fi
 tmp=$(mktemp -d)
 old_stats=$(cat $STATS)
 run_pid=
+restore=() # "FILE VALUE" of each knob the bench changed
 finish() {
+	local r
 	[ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null && wait "$run_pid"
 	echo "$old_stats" >$STATS
+	for r in "${restore[@]}"; do echo "${r#* }" >"${r%% *}"; done
 	rm -rf "$tmp"
 }
 trap finish EXIT
 echo 0 >$STATS
+
+# set FILE VALUE: for all runs, restored on exit.
+set_knob() {
+	restore+=("$1 $(cat "$1")")
+	echo "$2" >"$1" || { echo "observer bench: cannot set $1 = $2" >&2; exit 1; }
+}
+# The observer's default mode (cmd_run.c default_balancing_mode()).
+MODE=1
+for n in /sys/devices/system/node/node*; do
+	[ -z "$(tr -d ',0\n' <"$n/cpumap")" ] && MODE=3
+done
+MODE=${BENCH_NUMA_BALANCING:-$MODE}
+set_knob /proc/sys/kernel/numa_balancing "$MODE"
+run_opts=(--numa-balancing "$MODE")
+if [ -d "$SCAN_DIR" ]; then
+	for k in scan_delay_ms scan_period_min_ms scan_period_max_ms; do
+		set_knob "$SCAN_DIR/$k" "$SCAN_MS"
+	done
+	run_opts+=(--scan-period-ms "$SCAN_MS")
+	scan_desc="scan delay and period $SCAN_MS ms"
+else
+	scan_desc="scan delay and period as they are ($SCAN_DIR: no debugfs)"
+fi
+loop_opts=()
+[ -n "$NODE" ] && loop_opts=(--node "$NODE" --period-ms "$PERIOD_MS")
 
 # Loaded BPF programs with the observer's names (a leftover, or another
 # instance, when no observer of ours runs).
@@ -112,7 +166,7 @@ knobs >"$tmp/knobs.0"
 hint0=0 pte0=0
 
 # One run of fault_loop ($1 = plain or observed) -> "$tmp/result":
-# "PAGES_PER_CPU_S PAGES_PER_S". Observed: under a fresh observer that has
+# "PAGES_PER_CPU_S PAGES_PER_S HINT_FAULTS_PER_S PAGES_ON_NODE". Observed: under a fresh observer that has
 # the loop attached before it starts (held on a fifo; exec keeps the PID and
 # start time), stopped and unloaded after it.
 one_run() {
@@ -126,7 +180,7 @@ one_run() {
 	if [ "$mode" = observed ]; then
 		# Another user's instance (a shared machine) makes it exit 4: wait.
 		for i in $(seq 120); do
-			"$PAUTONUMA" run --observe-only --interval 3600 >"$tmp/run.out" 2>&1 &
+			"$PAUTONUMA" run --observe-only --interval 3600 "${run_opts[@]}" >"$tmp/run.out" 2>&1 &
 			run_pid=$!
 			while alive "$run_pid" && [ ! -e "$PIN/run_info" ]; do sleep 0.1; done
 			alive "$run_pid" && break
@@ -139,7 +193,7 @@ one_run() {
 	fi
 	rm -f "$tmp/go"
 	mkfifo "$tmp/go"
-	(read -r _ <"$tmp/go"; exec "$LOOP" "$MIB" "$SECS") >"$tmp/loop.out" &
+	(read -r _ <"$tmp/go"; exec "$LOOP" "${loop_opts[@]}" "$MIB" "$SECS") >"$tmp/loop.out" &
 	wl=$!
 	if [ "$mode" = observed ]; then
 		"$PAUTONUMA" attach "$wl" >/dev/null || return 1
@@ -147,9 +201,9 @@ one_run() {
 	h0=$(vmstat numa_hint_faults) p0=$(vmstat numa_pte_updates)
 	echo go >"$tmp/go"
 	wait "$wl" || { echo "observer bench: fault_loop failed" >&2; return 1; }
+	h0=$(($(vmstat numa_hint_faults) - h0)) p0=$(($(vmstat numa_pte_updates) - p0))
 	if [ "$mode" = observed ]; then
-		hint0=$((hint0 + $(vmstat numa_hint_faults) - h0))
-		pte0=$((pte0 + $(vmstat numa_pte_updates) - p0))
+		hint0=$((hint0 + h0)) pte0=$((pte0 + p0))
 		[ "$(cat $STATS)" = 1 ] && prog_stats >"$tmp/progs"
 		# A signal just before its poll starts waits out the interval: repeat it.
 		for i in $(seq 30); do
@@ -162,7 +216,8 @@ one_run() {
 		# Its programs and maps go after the last reference: wait for that.
 		for i in $(seq 100); do [ -z "$(observer_progs)" ] && break; sleep 0.1; done
 	fi
-	awk '/^pages_per_cpu_s/ {c = $2} /^pages_per_s/ {w = $2} END {print c, w}' \
+	awk -v h="$h0" '/^pages_per_cpu_s/ {c = $2} /^pages_per_s/ {w = $2} /^seconds/ {s = $2}
+		/^on_node/ {on = $3 "/" $9 (($5 + $7) ? "(" $5 "+" $7 "?)" : "")} END {printf "%s %s %.0f %s\n", c, w, h / s, on ? on : "-"}' \
 		"$tmp/loop.out" >"$tmp/result"
 }
 
@@ -171,33 +226,39 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
 where="host"
 [ -n "${RIG_SLOW_NODE:-}" ] && where="VM rig"
-echo "observer overhead on $where, kernel $(uname -r): fault_loop $MIB MiB, $SECS s per run, $ROUNDS rounds"
+if [ -n "$NODE" ]; then
+	loop_desc="fault_loop --node $NODE: $MIB MiB bound to node $NODE, written every $PERIOD_MS ms (NUMA hint faults)"
+else
+	loop_desc="fault_loop: $MIB MiB mapped, written, unmapped (first-touch faults)"
+fi
+echo "observer overhead on $where, kernel $(uname -r): $loop_desc, $SECS s per run, $ROUNDS rounds;"
+echo "  kernel.numa_balancing = $MODE in all runs, $scan_desc"
 # Warm-up (not counted): page cache, and the first load of the programs.
 one_run plain && one_run observed || exit 1
 hint0=0 pte0=0
-pc=() pw=() oc=() ow=() rc=() rw=() after_obs=() after_plain=()
+pc=() pw=() oc=() ow=() rc=() rw=() after_obs=() after_plain=() ph=() oh=() pon=() oon=()
 prev=observed
 for r in $(seq "$ROUNDS"); do
 	order="plain observed"
 	[ $((r % 2)) = 0 ] && order="observed plain"
 	for mode in $order; do
 		one_run "$mode" || exit 1
-		read -r c w <"$tmp/result"
+		read -r c w h on <"$tmp/result"
 		if [ "$mode" = plain ]; then
-			pc+=("$c") pw+=("$w")
+			pc+=("$c") pw+=("$w") ph+=("$h") pon+=("$on")
 			if [ "$prev" = observed ]; then after_obs+=("$c"); else after_plain+=("$c"); fi
 		else
-			oc+=("$c") ow+=("$w")
+			oc+=("$c") ow+=("$w") oh+=("$h") oon+=("$on")
 		fi
 		prev=$mode
 	done
 	rc+=("$(div "${oc[-1]}" "${pc[-1]}")") rw+=("$(div "${ow[-1]}" "${pw[-1]}")")
-	echo "round $r ($order): without ${pc[-1]} pages/cpu-s (${pw[-1]} pages/s wall), with ${oc[-1]} pages/cpu-s (${ow[-1]} wall): ratio ${rc[-1]} (wall ${rw[-1]})"
+	echo "round $r ($order): without ${pc[-1]} pages/cpu-s (${pw[-1]} pages/s wall, ${ph[-1]} hint faults/s), with ${oc[-1]} pages/cpu-s (${ow[-1]} wall, ${oh[-1]} hint faults/s): ratio ${rc[-1]} (wall ${rw[-1]})"
 done
 echo 1 >$STATS
 knobs >"$tmp/knobs.0" # the one intended change
 one_run observed || exit 1
-read -r stats_c stats_w <"$tmp/result"
+read -r stats_c stats_w stats_h _ <"$tmp/result"
 echo 0 >$STATS
 
 ratio=$(awk -v r="$(median "${rc[@]}")" 'BEGIN {printf "%.3f", r}')
@@ -206,9 +267,17 @@ echo "observer overhead ($hook; median of $ROUNDS rounds):"
 echo "  speed: without $(median "${pc[@]}") pages/cpu-s, with $(median "${oc[@]}") pages/cpu-s"
 echo "  wall-clock: without $(median "${pw[@]}") pages/s, with $(median "${ow[@]}") pages/s, ratio $(median "${rw[@]}") (shared machine: other processes' CPU time included)"
 echo "  carry-over check: runs without, right after an observed run $(median "${after_obs[@]}") pages/cpu-s, after a run without $(median "${after_plain[@]:-0}")"
+echo "  NUMA hint faults per second (/proc/vmstat, system-wide, by the loop's wall-clock seconds): without $(median "${ph[@]}"), with $(median "${oh[@]}")"
 echo "  NUMA hint faults during the observed runs: $hint0 (numa_pte_updates $pte0)"
+if [ -n "$NODE" ]; then
+	echo "  loop's pages on node $NODE at the end of each run (+elsewhere+unknown): without ${pon[*]}, with ${oon[*]}"
+	echo "  hint faults per page write: without $(div "$(median "${ph[@]}")" "$(median "${pw[@]}")"), with $(div "$(median "${oh[@]}")" "$(median "${ow[@]}")")"
+	# The loop's CPU time with the observer minus without, per hint fault.
+	echo "  observer cost per hint fault: $(awk -v a="$(median "${pc[@]}")" -v b="$(median "${oc[@]}")" -v h="$(median "${oh[@]}")" -v w="$(median "${ow[@]}")" \
+		'BEGIN {printf "%.0f", (1 / b - 1 / a) * 1e9 * w / h}') ns of the loop's CPU time"
+fi
 echo "  ratio $ratio (target >= 0.97: $(awk -v r="$ratio" 'BEGIN {print (r >= 0.97) ? "met" : "NOT met"}'))"
-echo "  per-program average run time (kernel.bpf_stats_enabled, one more observed run, all processes):"
+echo "  per-program average run time (kernel.bpf_stats_enabled, one more observed run, all processes; $stats_h hint faults/s):"
 awk '{c[$1] += $2; t[$1] += $3} END {for (n in c) printf "    %-16s %10d runs %s\n", n, c[n], c[n] ? sprintf("%8.1f ns/run", t[n] / c[n]) : "(not run)"}' \
 	"$tmp/progs" | sort
 awk -v c="$stats_c" -v w="$stats_w" -v secs="$SECS" '{t += $3} END {

@@ -171,6 +171,27 @@ static void test_missing_sysfs(void **state)
 	assert_non_null(strstr(why, "has_memory"));
 }
 
+/* Shape of /proc/zoneinfo on the rig: node 1 onlined movable, then not. */
+static void test_kernel_pages(void **state)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/zoneinfo", root);
+	put("zoneinfo", "Node 0, zone      DMA\n  pages free     3968\n        managed  3840\n"
+			"Node 0, zone    DMA32\n  pages free     20000\n        managed  60000\n"
+			"Node 0, zone  Movable\n        managed  0\n"
+			"Node 1, zone   Normal\n        managed  0\n"
+			"Node 1, zone  Movable\n  pages free     229376\n        managed  229376\n");
+	assert_int_equal(topology_kernel_pages(path, 0), 63840);
+	assert_int_equal(topology_kernel_pages(path, 1), 0);
+	assert_int_equal(topology_kernel_pages(path, 2), -ENOENT);
+	put("zoneinfo", "Node 1, zone   Normal\n        managed  229376\n"
+			"Node 1, zone  Movable\n        managed  0\n");
+	assert_int_equal(topology_kernel_pages(path, 1), 229376);
+	snprintf(path, sizeof(path), "%s/no-such-file", root);
+	assert_int_equal(topology_kernel_pages(path, 1), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +201,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_override, setup, teardown),
 		cmocka_unit_test(test_nodelist),
 		cmocka_unit_test_setup_teardown(test_missing_sysfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_pages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("topology", tests, NULL, NULL);
