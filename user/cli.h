@@ -3,6 +3,9 @@
 #ifndef PAUTONUMA_CLI_H
 #define PAUTONUMA_CLI_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 /*
  * Exit codes (documented in README.md and pautonuma(8)):
  *   0 success, 1 runtime failure, 2 usage error, 3 environment not usable
@@ -15,6 +18,18 @@ enum {
 	EXIT_ENV = 3,
 	EXIT_BUSY = 4,
 };
+
+/*
+ * The one line for an option getopt_long() refused (argv[optind - 1]: the
+ * option, or the option whose value is missing). Returns EXIT_USAGE.
+ */
+static inline int cli_bad_option(const char *cmd, char *const argv[])
+{
+	fprintf(stderr,
+		"pautonuma: %s: unknown option or missing value: '%s' (see 'pautonuma %s --help')\n",
+		cmd, argv[optind - 1], cmd);
+	return EXIT_USAGE;
+}
 
 struct command {
 	const char *name;

@@ -123,8 +123,7 @@ int cmd_move(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			pa_err("move: unknown option (see 'pautonuma move --help')");
-			return EXIT_USAGE;
+			return cli_bad_option("move", argv);
 		}
 	}
 	if (optind != argc || !pid || node == UINT64_MAX || have_addr == have_range ||

@@ -222,11 +222,7 @@ int cmd_next_touch(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			fprintf(stderr,
-				"pautonuma: next-touch: unknown option or missing value: '%s' (see "
-				"'pautonuma next-touch --help')\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return cli_bad_option("next-touch", argv);
 		}
 	}
 	if (list ? optind != argc || clear || range : optind + 1 != argc) {

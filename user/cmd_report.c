@@ -230,11 +230,7 @@ int cmd_report(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			fprintf(stderr,
-				"pautonuma: report: unknown option or missing value: '%s' (see "
-				"'pautonuma report --help')\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return cli_bad_option("report", argv);
 		}
 	}
 	if (optind < argc || !pid || !svg) {

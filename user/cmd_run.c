@@ -257,6 +257,37 @@ struct run_state {
 	struct daemon *dmn;
 };
 
+/*
+ * One interval: the report, then the daemon's cycle. A daemon consumes
+ * page_heat, once, and the report shows what it consumed; observe-only
+ * reads it and leaves it to accumulate. 0, or -errno already reported.
+ */
+static int interval_cycle(struct run_state *st, struct report_prev *prev)
+{
+	const struct observer_maps *m = observer_maps(st->ob);
+	struct heat_batch heat = {};
+	int err = 0;
+
+	if (st->dmn) {
+		err = observer_heat_consume(m, &heat.keys, &heat.vals, &heat.n);
+		if (err)
+			log_err("run: reading page_heat: %s", strerror(-err));
+	}
+	if (!err) {
+		err = report_print(stdout, m, st->dmn ? &heat : NULL, false, prev);
+		if (err)
+			log_err("run: reading maps: %s", strerror(-err));
+	}
+	if (!err && st->dmn) {
+		err = daemon_cycle(st->dmn, m, &heat, stdout);
+		if (err && err != -EBADFD) /* else the journal said why */
+			log_err("run: cycle: %s", strerror(-err));
+	}
+	free(heat.vals);
+	free(heat.keys);
+	return err;
+}
+
 static void report_reload(bool restart, const char *msg)
 {
 	if (restart)
@@ -744,20 +775,9 @@ int cmd_run(int argc, char **argv)
 		if (t >= next || duration > 0) {
 			sweep_filter(observer_maps(st.ob));
 			printf("[%.1fs] ", t - t0);
-			err = report_print(stdout, observer_maps(st.ob), false, &prev);
-			if (err) {
-				log_err("run: reading maps: %s", strerror(-err));
+			err = interval_cycle(&st, &prev);
+			if (err)
 				goto cleanup;
-			}
-			/* After the report: the cycle consumes the interval's heat. */
-			if (st.dmn) {
-				err = daemon_cycle(st.dmn, observer_maps(st.ob), stdout);
-				if (err) {
-					if (err != -EBADFD) /* else the journal said why */
-						log_err("run: cycle: %s", strerror(-err));
-					goto cleanup;
-				}
-			}
 			publish(st.dmn, observer_maps(st.ob),
 				cfg->metrics_file[0] ? cfg->metrics_file : NULL);
 			fflush(stdout);

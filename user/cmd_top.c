@@ -290,11 +290,7 @@ int cmd_top(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			fprintf(stderr,
-				"pautonuma: top: unknown option or missing value: '%s' (see "
-				"'pautonuma top --help')\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return cli_bad_option("top", argv);
 		}
 	}
 	if (optind < argc) {

@@ -495,22 +495,20 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
+int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct heat_batch *heat,
+		 FILE *out)
 {
 	struct policy_topology pt;
 	struct filter_entry *f = NULL;
-	struct heat_key *keys = NULL;
-	struct heat_val *vals = NULL;
+	const struct heat_key *keys = heat->keys;
+	const struct heat_val *vals = heat->vals;
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
 	uint64_t cpu0 = cpu_ns();
-	size_t n = 0, nf = 0, i, nobs = 0;
+	size_t n = heat->n, nf = 0, i, nobs = 0;
 	struct proc_ident id;
 	bool threaded = false;
 	int err;
 
-	err = observer_heat_consume(m, &keys, &vals, &n);
-	if (err)
-		goto out;
 	err = observer_filter_list(m, &f, &nf);
 	if (err)
 		goto out;
@@ -581,8 +579,9 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 		(unsigned long long)d->plan.c.skipped_budget,
 		(unsigned long long)d->plan.c.skipped_capacity, d->plan.c.threshold,
 		(unsigned long long)d->plan.c.pingpong, (unsigned long long)d->plan.c.hot_pages,
-		(unsigned long long)d->plan.c.fast_room, d->plan.c.hot_share, d->plan.c.hot_latency_ms,
-		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted);
+		(unsigned long long)d->plan.c.fast_room, d->plan.c.hot_share,
+		d->plan.c.hot_latency_ms, (unsigned long long)d->plan.c.displaced,
+		(unsigned long long)d->plan.c.reverted);
 	if (!d->o.dry_run)
 		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
 			(unsigned long long)(d->t.promoted - prom0),
@@ -593,8 +592,6 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out)
 	err = next_touch_cycle(d, m, keys, vals, n, f, nf, out);
 out:
 	free(f);
-	free(keys);
-	free(vals);
 	return err;
 }
 

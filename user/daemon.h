@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "bpf_loader.h"
+#include "heat_reader.h"
 #include "pautonuma_stats.h"
 #include "policy.h"
 
@@ -33,7 +34,8 @@ struct daemon_totals {
 	uint64_t reverted; /* our promotions the kernel's reclaim demoted within the window */
 	uint64_t gone; /* batches skipped: the process exited or was recycled */
 	uint64_t next_touch; /* pages moved to the node of the CPU that touched them */
-	uint64_t cpu_ns; /* CPU time spent in daemon_cycle() (process clock) */
+	uint64_t
+		cpu_ns; /* CPU time in daemon_cycle() (process clock; the heat map read is the caller's) */
 };
 
 struct daemon;
@@ -45,8 +47,13 @@ struct daemon;
  */
 int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, char *why,
 		  size_t why_len);
-/* One interval. Prints one summary line (and the plan with --dry-run) to @out. */
-int daemon_cycle(struct daemon *d, const struct observer_maps *m, FILE *out);
+/*
+ * One interval over @heat, page_heat as consumed by observer_heat_consume()
+ * (the caller's). Prints one summary line (and the plan with --dry-run) to
+ * @out.
+ */
+int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct heat_batch *heat,
+		 FILE *out);
 /* New policy settings (config reload), its state kept; 0 or -errno with the old kept. */
 int daemon_reconfigure(struct daemon *d, const struct policy_config *policy);
 const struct daemon_totals *daemon_totals(const struct daemon *d);

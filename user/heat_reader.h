@@ -25,6 +25,16 @@ struct pid_summary {
 };
 
 /*
+ * One read of page_heat. The daemon consumes the map once per interval and
+ * hands the same read to the interval's report: one pass over the map.
+ */
+struct heat_batch {
+	struct heat_key *keys;
+	struct heat_val *vals;
+	size_t n;
+};
+
+/*
  * One pid_summary per tgid in @keys, sorted by faults (most first), then
  * tgid. *@out is malloc'ed (NULL when @n is 0). Returns 0 or -ENOMEM.
  */

@@ -148,7 +148,7 @@ int metrics_write(FILE *f, const struct observer_maps *m, const struct pn_stats_
 	struct report_snapshot snap;
 	int err;
 
-	err = report_snapshot_take(m, &snap);
+	err = report_snapshot_take(m, NULL, &snap);
 	if (err)
 		return err;
 	observer_metrics(f, &snap.st, &snap.ri, snap.n, snap.s, snap.ns);

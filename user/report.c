@@ -90,7 +90,8 @@ static int merge_filter(const struct observer_maps *m, struct pid_summary **s, s
 	return 0;
 }
 
-int report_snapshot_take(const struct observer_maps *m, struct report_snapshot *snap)
+int report_snapshot_take(const struct observer_maps *m, const struct heat_batch *heat,
+			 struct report_snapshot *snap)
 {
 	int err;
 
@@ -98,8 +99,14 @@ int report_snapshot_take(const struct observer_maps *m, struct report_snapshot *
 	err = observer_read_stats(m, &snap->st);
 	if (!err)
 		err = observer_read_run_info(m, &snap->ri);
-	if (!err)
+	if (!err && heat) {
+		snap->keys = heat->keys;
+		snap->vals = heat->vals;
+		snap->n = heat->n;
+		snap->heat_borrowed = true;
+	} else if (!err) {
 		err = observer_heat_read(m, &snap->keys, &snap->vals, &snap->n);
+	}
 	if (!err)
 		err = heat_aggregate(snap->keys, snap->vals, snap->n, &snap->s, &snap->ns);
 	if (!err)
@@ -112,13 +119,16 @@ int report_snapshot_take(const struct observer_maps *m, struct report_snapshot *
 void report_snapshot_free(struct report_snapshot *snap)
 {
 	free(snap->s);
-	free(snap->vals);
-	free(snap->keys);
+	if (!snap->heat_borrowed) {
+		free(snap->vals);
+		free(snap->keys);
+	}
 	memset(snap, 0, sizeof(*snap));
 }
 
-static int print(FILE *f, const struct observer_maps *m, bool json, struct report_prev *prev,
-		 const struct pn_stats_header *h, const struct pn_stats_proc *procs)
+static int print(FILE *f, const struct observer_maps *m, const struct heat_batch *heat, bool json,
+		 struct report_prev *prev, const struct pn_stats_header *h,
+		 const struct pn_stats_proc *procs)
 {
 	char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN];
 	struct report_snapshot snap;
@@ -129,7 +139,7 @@ static int print(FILE *f, const struct observer_maps *m, bool json, struct repor
 	bool first;
 	int err;
 
-	err = report_snapshot_take(m, &snap);
+	err = report_snapshot_take(m, heat, &snap);
 	if (err)
 		return err;
 	st = snap.st;
@@ -205,13 +215,14 @@ cleanup:
 	return err;
 }
 
-int report_print(FILE *f, const struct observer_maps *m, bool json, struct report_prev *prev)
+int report_print(FILE *f, const struct observer_maps *m, const struct heat_batch *heat, bool json,
+		 struct report_prev *prev)
 {
-	return print(f, m, json, prev, NULL, NULL);
+	return print(f, m, heat, json, prev, NULL, NULL);
 }
 
 int report_print_status(FILE *f, const struct observer_maps *m, bool json,
 			const struct pn_stats_header *h, const struct pn_stats_proc *procs)
 {
-	return print(f, m, json, NULL, h, procs);
+	return print(f, m, NULL, json, NULL, h, procs);
 }

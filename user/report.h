@@ -27,14 +27,24 @@ struct report_snapshot {
 	size_t n; /* pages in page_heat */
 	struct pid_summary *s; /* per process, attached ones included */
 	size_t ns;
+	bool heat_borrowed; /* keys and vals are the caller's heat_batch */
 };
 
-/* 0 or -errno; free with report_snapshot_free() (also after an error: NULL-safe). */
-int report_snapshot_take(const struct observer_maps *m, struct report_snapshot *snap);
+/*
+ * Read the maps; page_heat's contents are @heat's when not NULL (read by the
+ * caller, who keeps ownership). 0 or -errno; free with report_snapshot_free()
+ * (also after an error: NULL-safe).
+ */
+int report_snapshot_take(const struct observer_maps *m, const struct heat_batch *heat,
+			 struct report_snapshot *snap);
 void report_snapshot_free(struct report_snapshot *snap);
 
-/* Print the summary (text, or JSON when @json). @prev may be NULL. 0 or -errno. */
-int report_print(FILE *f, const struct observer_maps *m, bool json, struct report_prev *prev);
+/*
+ * Print the summary (text, or JSON when @json). @heat as for
+ * report_snapshot_take(); @prev may be NULL. 0 or -errno.
+ */
+int report_print(FILE *f, const struct observer_maps *m, const struct heat_batch *heat, bool json,
+		 struct report_prev *prev);
 /* status: the same, with the daemon's counters when @h is not NULL. */
 int report_print_status(FILE *f, const struct observer_maps *m, bool json,
 			const struct pn_stats_header *h, const struct pn_stats_proc *procs);
