@@ -16,8 +16,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: pautonuma journal init PATH [--size N[K|M|G]] [--force]\n"
 		"       pautonuma journal dump PATH [--json]\n"
-		"       pautonuma journal verify PATH\n"
-		"       pautonuma journal recover PATH\n"
+		"       pautonuma journal verify PATH [--json]\n"
+		"       pautonuma journal recover PATH [--json]\n"
 		"\n"
 		"The persistent move journal (libpmem2: a file on a DAX filesystem, or any\n"
 		"regular file, persisted with msync).\n"
@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"  dump     print the header and every record of the log\n"
 		"  verify   check the header and the log; exit 1 if corrupt\n"
 		"  recover  resolve batches left without COMMIT by a crash (needs root)\n"
+		"  --json   the result as one JSON object on stdout (dump, verify, recover)\n"
 		"Exit: 0 ok, 1 failure or corrupt, 2 usage, 3 unusable file, 4 in use.\n",
 		PJ_DEFAULT_SIZE);
 }
@@ -170,6 +171,23 @@ static int dump_text(struct journal *j)
 	return 0;
 }
 
+/* @s as a JSON string, quotes included. */
+static void print_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
 static int dump_json(struct journal *j)
 {
 	const struct pj_scan *s = &j->scan;
@@ -179,19 +197,9 @@ static int dump_json(struct journal *j)
 	size_t i;
 	int err;
 
-	printf("{\"path\":\"");
-	for (i = 0; j->path[i]; i++) {
-		unsigned char ch = j->path[i];
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	printf("\",\"version\":%u,\"generation\":%u,\"uuid\":\"", j->hdr.version,
-	       j->hdr.generation);
+	printf("{\"path\":");
+	print_json_string(j->path);
+	printf(",\"version\":%u,\"generation\":%u,\"uuid\":\"", j->hdr.version, j->hdr.generation);
 	print_uuid(stdout, j->hdr.uuid);
 	printf("\",\"size\":%" PRIu64 ",\"nrecords\":%" PRIu64 ",\"granularity\":\"%s\",",
 	       j->hdr.size, j->nrecords, journal_granularity_name(j->granularity));
@@ -266,13 +274,32 @@ static int do_read(int argc, char **argv, bool verify)
 	bool json = false;
 	int err;
 
-	err = parse(argc, argv, &path, NULL, NULL, verify ? NULL : &json);
+	err = parse(argc, argv, &path, NULL, NULL, &json);
 	if (err)
 		return err - 1000;
 	err = journal_open(&j, path, PJ_OPEN_RDONLY);
 	if (err)
 		return journal_exit_code(err);
-	if (verify) {
+	if (verify && json) {
+		const struct pj_scan *s = &j->scan;
+
+		printf("{\"path\":");
+		print_json_string(path);
+		if (s->corrupt) {
+			printf(",\"ok\":false,\"error\":");
+			print_json_string(s->why);
+		} else {
+			printf(",\"ok\":true,\"records\":%" PRIu64 ",\"next\":%" PRIu64
+			       ",\"open_batches\":%zu,\"torn_last_record\":%s",
+			       s->nvalid ? s->last_seq - s->first_seq + 1 : 0, s->next_seq,
+			       s->nopen, s->torn_seq ? "true" : "false");
+		}
+		printf("}\n");
+		if (s->corrupt) {
+			pa_err("journal %s: %s", path, s->why);
+			err = -EUCLEAN;
+		}
+	} else if (verify) {
 		if (j->scan.corrupt) {
 			pa_err("journal %s: %s", path, j->scan.why);
 			err = -EUCLEAN;
@@ -299,19 +326,26 @@ static int do_recover(int argc, char **argv)
 	struct journal *j = NULL;
 	struct mover m;
 	const char *path;
+	bool json = false;
 	int err;
 
-	err = parse(argc, argv, &path, NULL, NULL, NULL);
+	err = parse(argc, argv, &path, NULL, NULL, &json);
 	if (err)
 		return err - 1000;
 	err = journal_open(&j, path, PJ_OPEN_RDWR);
 	if (err)
 		return journal_exit_code(err);
 	mover_init(&m, j);
-	err = recovery_run(&m, &st, stdout);
-	if (!err)
+	err = recovery_run(&m, &st, json ? stderr : stdout); /* stdout holds the JSON */
+	if (!err && json) {
+		printf("{\"path\":");
+		print_json_string(path);
+		printf(",\"open_batches\":%zu,\"rolled_forward\":%zu,\"abandoned\":%zu}\n", st.open,
+		       st.rolled_forward, st.abandoned);
+	} else if (!err) {
 		printf("journal %s: %zu open batches: %zu rolled forward, %zu abandoned\n", path,
 		       st.open, st.rolled_forward, st.abandoned);
+	}
 	mover_fini(&m);
 	journal_close(j);
 	return err ? EXIT_FAIL : EXIT_OK;

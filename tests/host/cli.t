@@ -83,6 +83,35 @@ else
 	skip "move --json" "needs root"
 fi
 
+# journal verify/recover --json: one object each that says what the text says.
+"$PAUTONUMA" journal init "$tmp/jv" --size 1M >/dev/null
+jcheck() { # NAME EXPECTED-RC PYTHON-ASSERTION ACTION...
+	local name=$1 want=$2 expr=$3 rc
+	shift 3
+	"$PAUTONUMA" journal "$@" --json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq "$want" ] && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert $expr, d" "$tmp/out" 2>>"$tmp/err"; then
+		ok "$name"
+	else
+		not_ok "$name (rc $rc)"
+		cat "$tmp/out" "$tmp/err" | head -n 5 | sed 's/^/#   /'
+	fi
+}
+jcheck "journal verify --json: ok, no records" 0 \
+	'd["ok"] and d["records"] == 0 and d["open_batches"] == 0 and d["path"] == sys.argv[1].rsplit("/", 1)[0] + "/jv"' \
+	verify "$tmp/jv"
+if [ "$(id -u)" -eq 0 ]; then
+	jcheck "journal recover --json: counts" 0 'd["open_batches"] == 0 and d["rolled_forward"] == 0' recover "$tmp/jv"
+else
+	skip "journal recover --json" "needs root"
+fi
+dd if=/dev/urandom of="$tmp/jv" bs=64 count=1 seek=64 conv=notrunc 2>/dev/null
+jcheck "journal verify --json: corrupt -> ok false, the reason, exit 1" 1 \
+	'not d["ok"] and "corrupt at record" in d["error"]' verify "$tmp/jv"
+
 "$PAUTONUMA" frobnicate >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && ok "unknown command: exit 2, one line" ||
