@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bpf_loader.h"
+#include "cgroup_members.h"
 #include "cli.h"
 #include "cmds.h"
 #include "config.h"
@@ -255,6 +256,7 @@ struct run_state {
 	size_t nov;
 	struct observer *ob;
 	struct daemon *dmn;
+	struct cgroup_sync cg; /* cgroups = */
 };
 
 /*
@@ -731,6 +733,10 @@ int cmd_run(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	if (cgroup_sync(&st.cg, cfg->cgroups, &cfg->pids, observer_maps(st.ob))) {
+		log_err("run: cgroups: %s", strerror(ENOMEM));
+		goto cleanup;
+	}
 	err = observer_write_run_info(observer_maps(st.ob),
 				      &(struct run_info){ .loader_pid = getpid(),
 							  .hook = observer_hook(st.ob),
@@ -741,9 +747,9 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	log_info("observing %s; maps pinned in %s",
-		 opts.observe_all ? "all processes" :
-		 npids		  ? "the given processes" :
-				    "no process yet (use 'pautonuma attach PID')",
+		 opts.observe_all	  ? "all processes" :
+		 npids || cfg->cgroups[0] ? "the given processes" :
+					    "no process yet (use 'pautonuma attach PID')",
 		 OBSERVER_PIN_DIR);
 	fflush(stdout);
 
@@ -773,6 +779,10 @@ int cmd_run(int argc, char **argv)
 			continue;
 		}
 		if (t >= next || duration > 0) {
+			if (cgroup_sync(&st.cg, cfg->cgroups, &cfg->pids, observer_maps(st.ob))) {
+				log_err("run: cgroups: %s", strerror(ENOMEM));
+				goto cleanup;
+			}
 			sweep_filter(observer_maps(st.ob));
 			printf("[%.1fs] ", t - t0);
 			err = interval_cycle(&st, &prev);
@@ -813,6 +823,7 @@ cleanup:
 		log_info("unloaded; removed %s", OBSERVER_PIN_DIR);
 	}
 	report_prev_free(&prev);
+	cgroup_sync_fini(&st.cg);
 	if (lock_fd >= 0)
 		close(lock_fd); /* not unlinked: a waiter could then lock a stale inode */
 	log_close();

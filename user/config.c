@@ -27,6 +27,7 @@ enum ktype {
 	K_PIDS, /* struct config_pids */
 	K_LEVEL, /* log level by name */
 	K_NODES, /* node list, char array */
+	K_CGROUPS, /* cgroup v2 paths, char array */
 	K_DOUBLE, /* [process] keys */
 	K_U32,
 };
@@ -52,6 +53,7 @@ static const struct ckey keys[] = {
 	KEY("daemon", interval,           K_SECONDS, true,  1, 0),
 	KEY("daemon", duration,           K_SECONDS, true,  0, 0),
 	KEY("daemon", pids,               K_PIDS,    true,  0, 0),
+	KEY("daemon", cgroups,            K_CGROUPS, true,  0, 0),
 	KEY("daemon", all,                K_BOOL,    false, 0, 0),
 	KEY("daemon", numa_balancing,     K_INT,     false, 0, 3),
 	KEY("daemon", promote_rate_limit, K_INT,     false, 0, INT32_MAX),
@@ -177,6 +179,49 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * "/a /b/c": paths below the cgroup2 mount, separated by blanks or commas.
+ * The value is kept as written; config_cgroup_next() splits it.
+ */
+static int check_cgroups(const char *v, size_t size, char *why, size_t len)
+{
+	const char *p = v, *c;
+	size_t n, count = 0;
+
+	if (strlen(v) >= size) {
+		snprintf(why, len, "invalid cgroups: longer than %zu bytes", size - 1);
+		return -EINVAL;
+	}
+	while ((p = config_cgroup_next(p, &n))) {
+		if (*p != '/')
+			goto bad;
+		/* No way out of the cgroup tree: no ".." component. */
+		for (c = p; c < p + n; c++)
+			if (c[0] == '.' && c[-1] == '/' && c[1] == '.' &&
+			    (c + 2 == p + n || c[2] == '/'))
+				goto bad;
+		if (++count > CONFIG_MAX_CGROUPS) {
+			snprintf(why, len, "invalid cgroups: at most %d", CONFIG_MAX_CGROUPS);
+			return -EINVAL;
+		}
+		p += n;
+	}
+	return 0;
+bad:
+	snprintf(why, len,
+		 "invalid cgroups: '%.*s' (a path from the cgroup2 mount, such as "
+		 "/system.slice/db.service, without '..')",
+		 (int)(n < 64 ? n : 64), p);
+	return -EINVAL;
+}
+
+const char *config_cgroup_next(const char *p, size_t *n)
+{
+	p += strspn(p, " \t,");
+	*n = strcspn(p, " \t,");
+	return *n ? p : NULL;
+}
+
 static int set_daemon_key(struct run_config *c, const struct ckey *k, const char *v, char *why,
 			  size_t len)
 {
@@ -229,6 +274,11 @@ static int set_daemon_key(struct run_config *c, const struct ckey *k, const char
 		return 0;
 	case K_PIDS:
 		return parse_pids(v, f, why, len);
+	case K_CGROUPS:
+		if (check_cgroups(v, k->size, why, len))
+			return -EINVAL;
+		strcpy(f, v);
+		return 0;
 	case K_LEVEL:
 		l = log_level_parse(v);
 		if (l < 0)
@@ -591,6 +641,14 @@ int config_check(struct run_config *c, const char *name, char *why, size_t why_l
 		snprintf(why, why_len, "%s: all and pids exclude each other", at);
 		return -EINVAL;
 	}
+	if (c->all && c->cgroups[0]) {
+		line = c->line[key_find("daemon", "all")];
+		if (c->line[key_find("daemon", "cgroups")] > line)
+			line = c->line[key_find("daemon", "cgroups")];
+		where(c, line, name, at, sizeof(at));
+		snprintf(why, why_len, "%s: all and cgroups exclude each other", at);
+		return -EINVAL;
+	}
 	if (c->observe_only && (c->dry_run || c->fast[0] || c->slow[0])) {
 		where(c, c->line[key_find("daemon", "observe_only")], name, at, sizeof(at));
 		snprintf(why, why_len, "%s: observe_only moves nothing: no dry_run or [tiers]", at);
@@ -718,6 +776,7 @@ static void format_key(const struct run_config *c, size_t i, char *buf, size_t l
 		break;
 	case K_STR:
 	case K_NODES:
+	case K_CGROUPS:
 		snprintf(buf, len, "%s", (const char *)f);
 		break;
 	case K_SECONDS:

@@ -28,6 +28,8 @@
 /* c->line[] of a setting given on the command line. */
 #define CONFIG_LINE_CLI (-1)
 
+#define CONFIG_MAX_CGROUPS 16
+
 struct config_pids {
 	int32_t v[CONFIG_MAX_PIDS];
 	uint32_t n;
@@ -45,6 +47,7 @@ struct run_config {
 	double interval; /* seconds; 0 = auto: 1, or 5 with observe_only */
 	double duration; /* seconds; 0 = until stopped */
 	struct config_pids pids;
+	char cgroups[1024]; /* cgroup v2 paths; config_cgroup_next() splits them */
 	int32_t numa_balancing; /* CONFIG_AUTO or 0..3 */
 	int32_t promote_rate_limit; /* MB/s; CONFIG_AUTO: 0 as a daemon, untouched observing */
 	int32_t scan_period_ms; /* CONFIG_AUTO: the kernel's */
@@ -109,6 +112,11 @@ int config_build(struct run_config *c, const char *path, bool required,
 
 /* The interval in seconds, "auto" resolved. */
 double config_interval(const struct run_config *c);
+/*
+ * The next path of a cgroups value at or after @p (length in *@n), or NULL
+ * at the end: for (p = c->cgroups; (p = config_cgroup_next(p, &n)); p += n).
+ */
+const char *config_cgroup_next(const char *p, size_t *n);
 /* The [tiers] section as a topology_override() spec, or NULL when empty. */
 const char *config_tiers_spec(const struct run_config *c, char *buf, size_t len);
 /* Split a --tiers spec ("fast=0,slow=1-2") into overrides of [tiers] fast and slow. */

@@ -1505,10 +1505,11 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		"  skipped: %llu cooldown, %llu budget, %llu capacity, %llu per-pid; "
 		"ping-pong %llu (total %llu)\n",
 		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room, c->hot_share,
-		c->hot_latency_ms, (unsigned long long)c->displaced, (unsigned long long)c->reverted,
-		(unsigned long long)c->skipped_cooldown, (unsigned long long)c->skipped_budget,
-		(unsigned long long)c->skipped_capacity, (unsigned long long)c->skipped_pid,
-		(unsigned long long)c->pingpong, (unsigned long long)c->pingpong_total);
+		c->hot_latency_ms, (unsigned long long)c->displaced,
+		(unsigned long long)c->reverted, (unsigned long long)c->skipped_cooldown,
+		(unsigned long long)c->skipped_budget, (unsigned long long)c->skipped_capacity,
+		(unsigned long long)c->skipped_pid, (unsigned long long)c->pingpong,
+		(unsigned long long)c->pingpong_total);
 	for (i = 0; i < plan->nr_batches; i++) {
 		const struct policy_batch *b = &plan->batches[i];
 

@@ -136,14 +136,6 @@ EOF
 "$PAUTONUMA" run --config "$conf" >"$tmp/run" 2>&1 &
 R=$!
 pids+=("$R")
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.2
-	done
-}
 if ! wait_for 30 grep -qs 'observing the given processes' "$tmp/run"; then
 	not_ok "run --config started"
 	sed 's/^/#   /' "$tmp/run" | tail -n 20

@@ -33,15 +33,6 @@ if [ -e "$PIN" ]; then
 	tap_done
 fi
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.1
-	done
-}
 # expect_fail NAME RC-WANTED PATTERN COMMAND...: exit code, one line on stderr matching PATTERN.
 expect_fail() {
 	local name=$1 want=$2 pat=$3 rc

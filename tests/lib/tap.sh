@@ -19,6 +19,15 @@ check() {
 		printf '%s\n' "$out" | sed 's/^/#   /' | tail -n 30
 	fi
 }
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds; 1 when time is up.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
 tap_done() { echo "1..$_tap_n"; exit $_tap_failed; }
 
 SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

@@ -108,6 +108,7 @@ static void test_daemon_keys(void **state)
 				  "interval = 2.5\n"
 				  "duration = 60\n"
 				  "pids = 10, 20 30\n"
+				  "cgroups = /system.slice/db.service, /work\n"
 				  "numa_balancing = 2\n"
 				  "promote_rate_limit = 100\n"
 				  "scan_period_ms = 200\n"
@@ -123,6 +124,7 @@ static void test_daemon_keys(void **state)
 	assert_int_equal(c.pids.n, 3);
 	assert_int_equal(c.pids.v[0], 10);
 	assert_int_equal(c.pids.v[2], 30);
+	assert_string_equal(c.cgroups, "/system.slice/db.service, /work");
 	assert_int_equal(c.numa_balancing, 2);
 	assert_int_equal(c.promote_rate_limit, 100);
 	assert_int_equal(c.scan_period_ms, 200);
@@ -248,8 +250,38 @@ static void test_errors(void **state)
 		     "t.conf:4: max_pages set twice in [process 5]");
 	expect_error("[daemon]\npids = 5\n\nall = yes\n",
 		     "t.conf:4: all and pids exclude each other");
+	expect_error("[daemon]\ncgroups = /a work\n",
+		     "t.conf:2: invalid cgroups: 'work' (a path from the cgroup2 mount, such as "
+		     "/system.slice/db.service, without '..')");
+	expect_error("[daemon]\ncgroups = /a/../../etc\n",
+		     "t.conf:2: invalid cgroups: '/a/../../etc' (a path from the cgroup2 mount, such "
+		     "as /system.slice/db.service, without '..')");
+	expect_error("[daemon]\ncgroups = /a /b/..\n",
+		     "t.conf:2: invalid cgroups: '/b/..' (a path from the cgroup2 mount, such as "
+		     "/system.slice/db.service, without '..')");
+	expect_error("[daemon]\ncgroups = /1 /2 /3 /4 /5 /6 /7 /8 /9 /10 /11 /12 /13 /14 /15 /16 /17\n",
+		     "t.conf:2: invalid cgroups: at most 16");
+	expect_error("[daemon]\nall = yes\ncgroups = /a\n",
+		     "t.conf:3: all and cgroups exclude each other");
 	expect_error("[daemon]\nobserve_only = yes\ndry_run = yes\n",
 		     "t.conf:2: observe_only moves nothing: no dry_run or [tiers]");
+}
+
+/* config_cgroup_next() splits as the check does; "/a..b" is a name, not "..". */
+static void test_cgroup_split(void **state)
+{
+	struct run_config c;
+	const char *p, *want[] = { "/a..b", "/x/y", "/..z" };
+	size_t n, i = 0;
+
+	(void)state;
+	assert_int_equal(load(&c, "[daemon]\ncgroups = /a..b,,/x/y \t /..z\n"), 0);
+	for (p = c.cgroups; (p = config_cgroup_next(p, &n)); p += n, i++) {
+		assert_true(i < 3);
+		assert_int_equal(n, strlen(want[i]));
+		assert_memory_equal(p, want[i], n);
+	}
+	assert_int_equal(i, 3);
 }
 
 static void test_build_overrides(void **state)
@@ -412,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_tiers_split),
 		cmocka_unit_test(test_policy_reconfigure),
 		cmocka_unit_test(test_log_levels),
+		cmocka_unit_test(test_cgroup_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
