@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: pautonuma next-touch PID [--range START-END]\n"
 		"       pautonuma next-touch PID [--range START-END] --clear\n"
-		"       pautonuma next-touch --list\n"
+		"       pautonuma next-touch --list [--json]\n"
 		"\n"
 		"Affinity-on-next-touch: mark pages of process PID, which the running daemon\n"
 		"manages ('pautonuma attach PID' or run --pid/--all), so that the next NUMA\n"
@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"                     default: the whole address space\n"
 		"  --clear            remove PID's marks (those overlapping --range)\n"
 		"  --list             list the marks in force\n"
+		"  --json             with --list: the marks as one JSON object\n"
 		"Exit: 0 done, 1 failure (no daemon running, PID not managed or gone),\n"
 		"2 usage, 3 environment (not root).\n");
 }
@@ -55,7 +56,18 @@ static void print_range(const struct next_touch_key *k)
 		       (unsigned long long)((k->end - k->start) / (uint64_t)sysconf(_SC_PAGESIZE)));
 }
 
-static int list_marks(const struct observer_maps *m)
+/* One mark as a JSON object; "all": the whole address space (no range given). */
+static void print_mark_json(const struct next_touch_key *k, const struct next_touch_val *v,
+			    uint64_t now)
+{
+	printf("{\"pid\":%u,\"start_time\":%llu,\"all\":%s,\"start\":%llu,\"end\":%llu,"
+	       "\"age_s\":%.1f}",
+	       k->tgid, (unsigned long long)v->start_time,
+	       !k->start && k->end == UINT64_MAX ? "true" : "false", (unsigned long long)k->start,
+	       (unsigned long long)k->end, now > v->mark_ns ? (now - v->mark_ns) / 1e9 : 0.0);
+}
+
+static int list_marks(const struct observer_maps *m, bool json)
 {
 	struct next_touch_key *k;
 	struct next_touch_val *v;
@@ -68,6 +80,17 @@ static int list_marks(const struct observer_maps *m)
 		fprintf(stderr, "pautonuma: next-touch: reading the marks: %s\n", strerror(-err));
 		return EXIT_FAIL;
 	}
+	if (json) {
+		printf("{\"marks\":[");
+		for (i = 0; i < n; i++) {
+			if (i)
+				putchar(',');
+			print_mark_json(&k[i], &v[i], now);
+		}
+		printf("]}\n");
+		n = 0;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		printf("pid %u (start time %llu): ", k[i].tgid,
 		       (unsigned long long)v[i].start_time);
@@ -77,6 +100,7 @@ static int list_marks(const struct observer_maps *m)
 	}
 	if (!n)
 		printf("no marks\n");
+out:
 	free(k);
 	free(v);
 	return EXIT_OK;
@@ -192,15 +216,13 @@ static int mark(const struct observer_maps *m, pid_t pid, uint64_t start, uint64
 int cmd_next_touch(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "range", required_argument, NULL, 'r' },
-		{ "clear", no_argument, NULL, 'c' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+		{ "range", required_argument, NULL, 'r' }, { "clear", no_argument, NULL, 'c' },
+		{ "list", no_argument, NULL, 'l' },	   { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },	   {},
 	};
 	struct observer_maps m = OBSERVER_MAPS_CLOSED;
 	uint64_t start = 0, end = UINT64_MAX;
-	bool clear = false, list = false;
+	bool clear = false, list = false, json = false;
 	const char *range = NULL;
 	pid_t pid = 0;
 	int c, ret;
@@ -218,6 +240,9 @@ int cmd_next_touch(int argc, char **argv)
 		case 'l':
 			list = true;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -225,9 +250,11 @@ int cmd_next_touch(int argc, char **argv)
 			return cli_bad_option("next-touch", argv);
 		}
 	}
-	if (list ? optind != argc || clear || range : optind + 1 != argc) {
+	if (list ? optind != argc || clear || range : optind + 1 != argc || json) {
 		fprintf(stderr, "pautonuma: next-touch: %s (see 'pautonuma next-touch --help')\n",
-			list ? "--list takes no PID and no other option" : "one PID wanted");
+			list ? "--list takes no PID and no option but --json" :
+			json ? "--json goes with --list" :
+			       "one PID wanted");
 		return EXIT_USAGE;
 	}
 	if (!list && cmd_parse_pid("next-touch", argv[optind], &pid))
@@ -248,7 +275,7 @@ int cmd_next_touch(int argc, char **argv)
 			"no pages\n");
 		ret = EXIT_FAIL;
 	} else if (list) {
-		ret = list_marks(&m);
+		ret = list_marks(&m, json);
 	} else if (clear) {
 		ret = clear_marks(&m, pid, start, end);
 	} else {

@@ -246,6 +246,12 @@ static int set_daemon_key(struct run_config *c, const struct ckey *k, const char
 		}
 		if (!*v && !k->lo) /* a K_STR with lo = 1 may be empty ("none") */
 			goto bad;
+		/*
+		 * "key =;x" reads as ";x", but printed as "key = ;x" it is an
+		 * inline comment: refuse what could not be read back.
+		 */
+		if (*v == ';' || *v == '#')
+			goto bad;
 		strcpy(f, v);
 		return 0;
 	case K_NODES:

@@ -230,6 +230,8 @@ static void test_errors(void **state)
 	expect_error("[daemon]\ninterval = 0\n",
 		     "t.conf:2: invalid interval '0' (auto, or seconds > 0 and <= 86400)");
 	expect_error("[daemon]\nall = maybe\n", "t.conf:2: invalid all 'maybe' (yes or no)");
+	/* Printed back as "journal = ;x" it would read as a comment. */
+	expect_error("[daemon]\njournal =;x\n", "t.conf:2: invalid journal ';x'");
 	expect_error("[daemon]\nnuma_balancing = 4\n",
 		     "t.conf:2: invalid numa_balancing '4' (auto, or an integer in 0..3)");
 	expect_error("[daemon]\nlog_level = loud\n",
