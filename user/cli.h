@@ -23,13 +23,22 @@ enum {
  * The one line for an option getopt_long() refused (argv[optind - 1]: the
  * option, or the option whose value is missing). Returns EXIT_USAGE.
  */
-static inline int cli_bad_option(const char *cmd, char *const argv[])
-{
-	fprintf(stderr,
-		"pautonuma: %s: unknown option or missing value: '%s' (see 'pautonuma %s --help')\n",
-		cmd, argv[optind - 1], cmd);
-	return EXIT_USAGE;
-}
+int cli_bad_option(const char *cmd, char *const argv[]);
+
+/*
+ * What every subcommand's getopt_long() loop does with the codes it has no
+ * case of: 'h' (-h, --help) prints @usage on stdout and returns EXIT_OK;
+ * anything else ('?': unknown option or missing value) is cli_bad_option().
+ * The loop's default: is "return cli_option(c, CMD, argv, usage);".
+ */
+int cli_option(int c, const char *cmd, char *const argv[], void (*usage)(FILE *f));
+
+/*
+ * @s as a JSON string, quotes included: the one escaper of every --json.
+ * Bytes that are not UTF-8 (a path may hold any) become U+FFFD, so the
+ * output always parses.
+ */
+void cli_json_string(FILE *f, const char *s);
 
 struct command {
 	const char *name;

@@ -14,7 +14,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: pautonuma journal init PATH [--size N[K|M|G]] [--force]\n"
+		"Usage: pautonuma journal init PATH [--size N[K|M|G]] [--force] [--json]\n"
 		"       pautonuma journal dump PATH [--json]\n"
 		"       pautonuma journal verify PATH [--json]\n"
 		"       pautonuma journal recover PATH [--json]\n"
@@ -25,7 +25,7 @@ static void usage(FILE *f)
 		"  dump     print the header and every record of the log\n"
 		"  verify   check the header and the log; exit 1 if corrupt\n"
 		"  recover  resolve batches left without COMMIT by a crash (needs root)\n"
-		"  --json   the result as one JSON object on stdout (dump, verify, recover)\n"
+		"  --json   the result as one JSON object on stdout\n"
 		"Exit: 0 ok, 1 failure or corrupt, 2 usage, 3 unusable file, 4 in use.\n",
 		PJ_DEFAULT_SIZE);
 }
@@ -60,9 +60,14 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* Parse "ACTION PATH [options]"; returns 0, or an exit code + 1000 to stop. */
+/*
+ * Parse "ACTION PATH [options]"; returns 0, or an exit code + 1000 to stop.
+ * A NULL @size or @force: the action has no such option.
+ */
 static int parse(int argc, char **argv, const char **path, uint64_t *size, bool *force, bool *json)
 {
+	char cmd[32];
+
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
@@ -70,33 +75,31 @@ static int parse(int argc, char **argv, const char **path, uint64_t *size, bool 
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	int c;
+	int c, li = 0;
 
+	snprintf(cmd, sizeof(cmd), "journal %s", argv[0]);
 	optind = 1;
 	opterr = 0; /* our own one-line message instead of getopt's */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
 		switch (c) {
 		case 's':
-			if (!size || parse_size(optarg, size)) {
+			if (!size)
+				goto misplaced;
+			if (parse_size(optarg, size)) {
 				pa_err("journal %s: bad --size '%s'", argv[0], optarg);
 				return 1000 + EXIT_USAGE;
 			}
 			break;
 		case 'f':
 			if (!force)
-				goto bad;
+				goto misplaced;
 			*force = true;
 			break;
 		case 'j':
-			if (!json)
-				goto bad;
 			*json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 1000 + EXIT_OK;
-		default:
-			goto bad;
+		default: /* 'h' and refused options */
+			return 1000 + cli_option(c, cmd, argv, usage);
 		}
 	}
 	if (optind != argc - 1) {
@@ -105,8 +108,8 @@ static int parse(int argc, char **argv, const char **path, uint64_t *size, bool 
 	}
 	*path = argv[optind];
 	return 0;
-bad:
-	pa_err("journal %s: unknown or misplaced option (see 'pautonuma journal --help')", argv[0]);
+misplaced:
+	pa_err("journal %s: --%s is an option of journal init only", argv[0], opts[li].name);
 	return 1000 + EXIT_USAGE;
 }
 
@@ -171,23 +174,6 @@ static int dump_text(struct journal *j)
 	return 0;
 }
 
-/* @s as a JSON string, quotes included. */
-static void print_json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static int dump_json(struct journal *j)
 {
 	const struct pj_scan *s = &j->scan;
@@ -198,7 +184,7 @@ static int dump_json(struct journal *j)
 	int err;
 
 	printf("{\"path\":");
-	print_json_string(j->path);
+	cli_json_string(stdout, j->path);
 	printf(",\"version\":%u,\"generation\":%u,\"uuid\":\"", j->hdr.version, j->hdr.generation);
 	print_uuid(stdout, j->hdr.uuid);
 	printf("\",\"size\":%" PRIu64 ",\"nrecords\":%" PRIu64 ",\"granularity\":\"%s\",",
@@ -211,8 +197,11 @@ static int dump_json(struct journal *j)
 	       ",\"torn_seq\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"corrupt\":%s,",
 	       s->first_seq, s->last_seq, s->next_seq, s->torn_seq, s->nstale,
 	       s->corrupt ? "true" : "false");
-	if (s->corrupt)
-		printf("\"error\":\"%s\",\"corrupt_record\":%" PRIu64 ",", s->why, s->corrupt_rec);
+	if (s->corrupt) {
+		printf("\"error\":");
+		cli_json_string(stdout, s->why);
+		printf(",\"corrupt_record\":%" PRIu64 ",", s->corrupt_rec);
+	}
 	printf("\"open\":[");
 	for (i = 0; i < s->nopen; i++)
 		printf("%s%" PRIu64, i ? "," : "", s->open[i]);
@@ -253,17 +242,24 @@ static int do_init(int argc, char **argv)
 {
 	uint64_t size = PJ_DEFAULT_SIZE;
 	const char *path;
-	bool force = false;
+	bool force = false, json = false;
 	int err;
 
-	err = parse(argc, argv, &path, &size, &force, NULL);
+	err = parse(argc, argv, &path, &size, &force, &json);
 	if (err)
 		return err - 1000;
 	err = journal_create(path, size, force);
 	if (err)
 		return journal_exit_code(err);
-	printf("journal %s: created, %" PRIu64 " bytes, %" PRIu64 " records\n", path, size,
-	       (size - PJ_HEADER_SIZE) / PJ_RECORD_SIZE);
+	if (json) {
+		printf("{\"path\":");
+		cli_json_string(stdout, path);
+		printf(",\"size\":%" PRIu64 ",\"nrecords\":%" PRIu64 "}\n", size,
+		       (size - PJ_HEADER_SIZE) / PJ_RECORD_SIZE);
+	} else {
+		printf("journal %s: created, %" PRIu64 " bytes, %" PRIu64 " records\n", path,
+		       size, (size - PJ_HEADER_SIZE) / PJ_RECORD_SIZE);
+	}
 	return EXIT_OK;
 }
 
@@ -284,10 +280,10 @@ static int do_read(int argc, char **argv, bool verify)
 		const struct pj_scan *s = &j->scan;
 
 		printf("{\"path\":");
-		print_json_string(path);
+		cli_json_string(stdout, path);
 		if (s->corrupt) {
 			printf(",\"ok\":false,\"error\":");
-			print_json_string(s->why);
+			cli_json_string(stdout, s->why);
 		} else {
 			printf(",\"ok\":true,\"records\":%" PRIu64 ",\"next\":%" PRIu64
 			       ",\"open_batches\":%zu,\"torn_last_record\":%s",
@@ -339,7 +335,7 @@ static int do_recover(int argc, char **argv)
 	err = recovery_run(&m, &st, json ? stderr : stdout); /* stdout holds the JSON */
 	if (!err && json) {
 		printf("{\"path\":");
-		print_json_string(path);
+		cli_json_string(stdout, path);
 		printf(",\"open_batches\":%zu,\"rolled_forward\":%zu,\"abandoned\":%zu}\n", st.open,
 		       st.rolled_forward, st.abandoned);
 	} else if (!err) {

@@ -119,11 +119,8 @@ int cmd_move(int argc, char **argv)
 		case 'J':
 			json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("move", argv);
+		default: /* 'h' and refused options */
+			return cli_option(c, "move", argv, usage);
 		}
 	}
 	if (optind != argc || !pid || node == UINT64_MAX || have_addr == have_range ||

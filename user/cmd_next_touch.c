@@ -243,11 +243,8 @@ int cmd_next_touch(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("next-touch", argv);
+		default: /* 'h' and refused options */
+			return cli_option(c, "next-touch", argv, usage);
 		}
 	}
 	if (list ? optind != argc || clear || range : optind + 1 != argc || json) {

@@ -226,11 +226,8 @@ int cmd_report(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("report", argv);
+		default: /* 'h' and refused options */
+			return cli_option(c, "report", argv, usage);
 		}
 	}
 	if (optind < argc || !pid || !svg) {

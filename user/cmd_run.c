@@ -499,13 +499,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 			case 'c':
 				c->config = optarg;
 				break;
-			case 'h':
-				usage(stdout);
-				return 1000 + EXIT_OK;
-			default:
-				log_err("run: unknown option or missing value: '%s' (see 'pautonuma run --help')",
-					argv[optind - 1]);
-				return 1000 + EXIT_USAGE;
+			default: /* 'h' and refused options */
+				return 1000 + cli_option(ch, "run", argv, usage);
 			}
 		}
 		if (err)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* pautonuma status [--json | --prometheus]: the running instance, summarised. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,30 +14,48 @@
 #include "report.h"
 #include "stats_file.h"
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: pautonuma status [--json | --prometheus]\n"
+		"The running instance's maps in %s and, for a daemon, its\n"
+		"counters from %s.\n"
+		"  --json        one JSON object on stdout\n"
+		"  --prometheus  the Prometheus text exposition format\n",
+		OBSERVER_PIN_DIR, PN_STATS_FILE);
+}
+
 int cmd_status(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
 	struct observer_maps m = OBSERVER_MAPS_CLOSED;
 	struct pn_stats_proc *procs = NULL;
 	struct pn_stats_header h;
 	bool json = false, prom = false, daemon;
-	int i, err;
+	int c, err;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
 			json = true;
-		} else if (!strcmp(argv[i], "--prometheus")) {
+			break;
+		case 'p':
 			prom = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("Usage: pautonuma status [--json | --prometheus]\n"
-			       "The running instance's maps in %s and, for a daemon, its\n"
-			       "counters from %s; --prometheus prints them in the\n"
-			       "Prometheus text exposition format.\n",
-			       OBSERVER_PIN_DIR, PN_STATS_FILE);
-			return EXIT_OK;
-		} else {
-			fprintf(stderr, "pautonuma: status: unknown option '%s'\n", argv[i]);
-			return EXIT_USAGE;
+			break;
+		default: /* 'h' and refused options */
+			return cli_option(c, "status", argv, usage);
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pautonuma: status: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
 	}
 	if (json && prom) {
 		fprintf(stderr, "pautonuma: status: --json and --prometheus exclude each other\n");

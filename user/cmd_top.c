@@ -286,11 +286,8 @@ int cmd_top(int argc, char **argv)
 		case '1':
 			once = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("top", argv);
+		default: /* 'h' and refused options */
+			return cli_option(c, "top", argv, usage);
 		}
 	}
 	if (optind < argc) {
