@@ -20,8 +20,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: pautonuma next-touch PID [--range START-END]\n"
-		"       pautonuma next-touch PID [--range START-END] --clear\n"
+		"Usage: pautonuma next-touch PID [--range START-END] [--json]\n"
+		"       pautonuma next-touch PID [--range START-END] --clear [--json]\n"
 		"       pautonuma next-touch --list [--json]\n"
 		"\n"
 		"Affinity-on-next-touch: mark pages of process PID, which the running daemon\n"
@@ -33,7 +33,9 @@ static void usage(FILE *f)
 		"                     default: the whole address space\n"
 		"  --clear            remove PID's marks (those overlapping --range)\n"
 		"  --list             list the marks in force\n"
-		"  --json             with --list: the marks as one JSON object\n"
+		"  --json             one JSON object on stdout: the mark made ({\"marked\":\n"
+		"                     [MARK]}), the marks removed ({\"pid\",\"removed\"}) or\n"
+		"                     in force ({\"marks\":[MARK...]})\n"
 		"Exit: 0 done, 1 failure (no daemon running, PID not managed or gone),\n"
 		"2 usage, 3 environment (not root).\n");
 }
@@ -106,7 +108,8 @@ out:
 	return EXIT_OK;
 }
 
-static int clear_marks(const struct observer_maps *m, pid_t pid, uint64_t start, uint64_t end)
+static int clear_marks(const struct observer_maps *m, pid_t pid, uint64_t start, uint64_t end,
+		       bool json)
 {
 	struct next_touch_key *k;
 	struct next_touch_val *v;
@@ -130,8 +133,11 @@ static int clear_marks(const struct observer_maps *m, pid_t pid, uint64_t start,
 		}
 		removed += !err;
 	}
-	printf("pautonuma: removed %zu next-touch mark%s of pid %d\n", removed,
-	       removed == 1 ? "" : "s", (int)pid);
+	if (json)
+		printf("{\"pid\":%d,\"removed\":%zu}\n", (int)pid, removed);
+	else
+		printf("pautonuma: removed %zu next-touch mark%s of pid %d\n", removed,
+		       removed == 1 ? "" : "s", (int)pid);
 	free(k);
 	free(v);
 	return ret;
@@ -163,7 +169,7 @@ static int managed(const struct observer_maps *m, const struct proc_ident *id, b
 	return 0;
 }
 
-static int mark(const struct observer_maps *m, pid_t pid, uint64_t start, uint64_t end)
+static int mark(const struct observer_maps *m, pid_t pid, uint64_t start, uint64_t end, bool json)
 {
 	struct next_touch_key key = { .tgid = (__u32)pid, .start = start, .end = end };
 	struct next_touch_val val;
@@ -206,6 +212,12 @@ static int mark(const struct observer_maps *m, pid_t pid, uint64_t start, uint64
 			(int)pid);
 		return EXIT_FAIL;
 	}
+	if (json) {
+		printf("{\"marked\":[");
+		print_mark_json(&key, &val, val.mark_ns);
+		printf("]}\n");
+		return EXIT_OK;
+	}
 	printf("pautonuma: marked pid %d (start time %llu) for next-touch: ", (int)pid,
 	       (unsigned long long)id.start_time);
 	print_range(&key);
@@ -247,11 +259,9 @@ int cmd_next_touch(int argc, char **argv)
 			return cli_option(c, "next-touch", argv, usage);
 		}
 	}
-	if (list ? optind != argc || clear || range : optind + 1 != argc || json) {
+	if (list ? optind != argc || clear || range : optind + 1 != argc) {
 		fprintf(stderr, "pautonuma: next-touch: %s (see 'pautonuma next-touch --help')\n",
-			list ? "--list takes no PID and no option but --json" :
-			json ? "--json goes with --list" :
-			       "one PID wanted");
+			list ? "--list takes no PID and no option but --json" : "one PID wanted");
 		return EXIT_USAGE;
 	}
 	if (!list && cmd_parse_pid("next-touch", argv[optind], &pid))
@@ -274,9 +284,9 @@ int cmd_next_touch(int argc, char **argv)
 	} else if (list) {
 		ret = list_marks(&m, json);
 	} else if (clear) {
-		ret = clear_marks(&m, pid, start, end);
+		ret = clear_marks(&m, pid, start, end, json);
 	} else {
-		ret = mark(&m, pid, start, end);
+		ret = mark(&m, pid, start, end, json);
 	}
 	observer_maps_close(&m);
 	return ret;
