@@ -257,8 +257,8 @@ static int do_init(int argc, char **argv)
 		printf(",\"size\":%" PRIu64 ",\"nrecords\":%" PRIu64 "}\n", size,
 		       (size - PJ_HEADER_SIZE) / PJ_RECORD_SIZE);
 	} else {
-		printf("journal %s: created, %" PRIu64 " bytes, %" PRIu64 " records\n", path,
-		       size, (size - PJ_HEADER_SIZE) / PJ_RECORD_SIZE);
+		printf("journal %s: created, %" PRIu64 " bytes, %" PRIu64 " records\n", path, size,
+		       (size - PJ_HEADER_SIZE) / PJ_RECORD_SIZE);
 	}
 	return EXIT_OK;
 }

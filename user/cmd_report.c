@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pautonuma report --pid PID --svg FILE [--duration S] [--rows N]: follow
- * the running daemon for a while and draw where a process's hint faults
- * fell (address x time) and where its memory lived (node x time).
+ * pautonuma report --pid PID (--svg FILE | --json) [--duration S] [--rows N]:
+ * follow the running daemon for a while and draw (or print as JSON) where a
+ * process's hint faults fell (address x time) and where its memory lived
+ * (node x time).
  *
  * The history comes from the daemon's stats file, which carries the pages
  * with hint faults of each interval: report reads every new interval there
@@ -11,6 +12,7 @@
  * Nothing is kept by the daemon between reports.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,162 +22,30 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "heat_history.h"
 #include "heat_reader.h"
-#include "heatmap_svg.h"
 #include "numa_maps.h"
 #include "stats_file.h"
-
-#define REPORT_MAX_COLS 4096
-
-struct hist_page {
-	__u64 addr;
-	__u64 faults;
-	size_t col;
-};
-
-struct history {
-	size_t ncols;
-	double t[REPORT_MAX_COLS];
-	__u64 res[REPORT_MAX_COLS][PAUTONUMA_MAX_NODES];
-	int tier[PAUTONUMA_MAX_NODES];
-	struct hist_page *pages;
-	size_t npages, cap;
-	__u64 first_ns;
-};
-
-static int cmp_u64(const void *a, const void *b)
-{
-	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Add one interval's pages of @pid as a new column. */
-static int hist_add(struct history *hs, const struct pn_stats_header *h,
-		    const struct pn_stats_page *pg, __u32 pid, const __u64 *res)
-{
-	size_t c = hs->ncols, i;
-	__u32 k;
-
-	if (!c)
-		hs->first_ns = h->written_ns;
-	hs->t[c] = (double)(h->written_ns - hs->first_ns) / 1e9;
-	memcpy(hs->res[c], res, sizeof(hs->res[c]));
-	for (k = 0; k < h->nr_nodes; k++)
-		if (h->nodes[k].node < PAUTONUMA_MAX_NODES)
-			hs->tier[h->nodes[k].node] = (int)h->nodes[k].tier;
-	for (i = 0; i < h->nr_pages; i++) {
-		if (pg[i].tgid != pid)
-			continue;
-		if (hs->npages == hs->cap) {
-			size_t cap = hs->cap ? hs->cap * 2 : 4096;
-			struct hist_page *p = realloc(hs->pages, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			hs->pages = p;
-			hs->cap = cap;
-		}
-		hs->pages[hs->npages++] =
-			(struct hist_page){ .addr = pg[i].addr, .faults = pg[i].faults, .col = c };
-	}
-	hs->ncols++;
-	return 0;
-}
-
-/*
- * Rows split the distinct pages seen, in address order, into equal parts:
- * a process's address space is mostly holes, and a linear axis would put
- * its heap, libraries and stack into one row.
- */
-static int hist_write_svg(const struct history *hs, __u32 pid, size_t rows, FILE *f, FILE *summary)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	__u64 *addrs = NULL, *lo = NULL, *hi = NULL, *cells = NULL, *rowsum = NULL;
-	size_t *row_of = NULL, d = 0, i, r, best = 0, per_row, in_row;
-	int err = -ENOMEM;
-
-	addrs = calloc(hs->npages ?: 1, sizeof(*addrs));
-	if (!addrs)
-		goto out;
-	for (i = 0; i < hs->npages; i++)
-		addrs[i] = hs->pages[i].addr;
-	qsort(addrs, hs->npages, sizeof(*addrs), cmp_u64);
-	for (i = 0; i < hs->npages; i++)
-		if (!d || addrs[d - 1] != addrs[i])
-			addrs[d++] = addrs[i];
-	lo = calloc(d ?: 1, sizeof(*lo));
-	hi = calloc(d ?: 1, sizeof(*hi));
-	rowsum = calloc(d ?: 1, sizeof(*rowsum));
-	row_of = calloc(d ?: 1, sizeof(*row_of));
-	if (!lo || !hi || !rowsum || !row_of)
-		goto out;
-	/* Equal parts, and a new row at a hole wider than a row: no row spans two mappings. */
-	per_row = (d + rows - 1) / (rows ?: 1);
-	for (i = 0, r = 0, in_row = 0; i < d; i++) {
-		if (i && (in_row == per_row || addrs[i] - addrs[i - 1] > per_row * (__u64)page)) {
-			r++;
-			in_row = 0;
-		}
-		if (!in_row)
-			lo[r] = addrs[i];
-		hi[r] = addrs[i] + (__u64)page;
-		row_of[i] = r;
-		in_row++;
-	}
-	rows = d ? r + 1 : 0;
-	cells = calloc((rows ?: 1) * (hs->ncols ?: 1), sizeof(*cells));
-	if (!cells)
-		goto out;
-	for (i = 0; i < hs->npages; i++) {
-		const __u64 *at = bsearch(&hs->pages[i].addr, addrs, d, sizeof(*addrs), cmp_u64);
-
-		r = row_of[at - addrs];
-		cells[hs->pages[i].col * rows + r] += hs->pages[i].faults;
-		rowsum[r] += hs->pages[i].faults;
-	}
-	for (r = 1; r < rows; r++)
-		if (rowsum[r] > rowsum[best])
-			best = r;
-	err = heatmap_svg_write(f, &(struct heatmap){
-					   .pid = pid,
-					   .ncols = hs->ncols,
-					   .nrows = rows,
-					   .t = hs->t,
-					   .row_lo = lo,
-					   .row_hi = hi,
-					   .faults = cells,
-					   .resident = hs->res,
-					   .tier = hs->tier,
-				   });
-	fprintf(summary, "pautonuma: report: pid %u: %zu intervals, %zu pages with hint faults",
-		pid, hs->ncols, d);
-	if (rows)
-		fprintf(summary, "; hottest row 0x%llx-0x%llx (%llu faults)",
-			(unsigned long long)lo[best], (unsigned long long)hi[best],
-			(unsigned long long)rowsum[best]);
-	fputc('\n', summary);
-out:
-	free(addrs);
-	free(lo);
-	free(hi);
-	free(rowsum);
-	free(row_of);
-	free(cells);
-	return err;
-}
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: pautonuma report --pid PID --svg FILE [--duration S] [--rows N]\n"
+		"Usage: pautonuma report --pid PID (--svg FILE | --json | both) [--duration S]\n"
+		"                        [--rows N]\n"
 		"Follow the running daemon for S seconds (default 30, or until PID exits)\n"
 		"and draw an SVG: PID's hint faults per interval over its address space\n"
 		"(rows: the pages seen, in address order, in N equal parts, default 64,\n"
 		"and a new row at each hole wider than a row),\n"
 		"and its resident pages per node over the same time. Each cell carries its\n"
 		"figures as data-* attributes. Needs a running 'pautonuma run' (reads\n"
-		"%s).\n",
+		"%s).\n"
+		"  --svg FILE    write the picture to FILE\n"
+		"  --json        the same table as one JSON object on stdout: per interval\n"
+		"                its time (t, s) and resident pages per node; per row its\n"
+		"                addresses [start, end), faults in all and per interval;\n"
+		"                the hottest row (messages go to stderr)\n"
+		"  --duration S  how long to follow the daemon (default 30)\n"
+		"  --rows N      address rows, 1..4096 (default 64)\n",
 		PN_STATS_FILE);
 }
 
@@ -186,6 +56,7 @@ int cmd_report(int argc, char **argv)
 		{ "svg", required_argument, NULL, 's' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "rows", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -193,11 +64,14 @@ int cmd_report(int argc, char **argv)
 	struct pn_stats_page *pages = NULL;
 	struct pn_stats_header h;
 	struct history *hs = NULL;
+	struct hist_table tab = {};
 	struct atomic_file af;
 	const char *svg = NULL;
 	double duration = 30, t_end;
 	__u64 last_cycle = 0, res[PAUTONUMA_MAX_NODES];
 	long pid = 0, rows = 64;
+	bool json = false;
+	FILE *msg; /* stdout holds the JSON */
 	int c, i, err, ret = EXIT_FAIL;
 	struct timespec ts;
 	char *end;
@@ -219,6 +93,9 @@ int cmd_report(int argc, char **argv)
 		case 's':
 			svg = optarg;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'd':
 			if (parse_seconds(optarg, &duration)) {
 				fprintf(stderr, "pautonuma: report: invalid duration '%s'\n",
@@ -230,11 +107,13 @@ int cmd_report(int argc, char **argv)
 			return cli_option(c, "report", argv, usage);
 		}
 	}
-	if (optind < argc || !pid || !svg) {
+	if (optind < argc || !pid || (!svg && !json)) {
 		fprintf(stderr, "pautonuma: report: %s (see 'pautonuma report --help')\n",
-			optind < argc ? "unexpected argument" : "--pid and --svg are required");
+			optind < argc ? "unexpected argument" :
+					"--pid and --svg or --json are required");
 		return EXIT_USAGE;
 	}
+	msg = json ? stderr : stdout;
 	if (geteuid() != 0) {
 		fprintf(stderr, "pautonuma: report: must run as root\n");
 		return EXIT_ENV;
@@ -263,11 +142,11 @@ int cmd_report(int argc, char **argv)
 				strerror(-err));
 			goto out;
 		}
-		if (!err && h.cycles != last_cycle && hs->ncols < REPORT_MAX_COLS) {
+		if (!err && h.cycles != last_cycle && hs->ncols < HIST_MAX_COLS) {
 			last_cycle = h.cycles;
 			err = numa_maps_resident((pid_t)pid, res);
 			if (err == -ESRCH) {
-				printf("pautonuma: report: pid %ld exited\n", pid);
+				fprintf(msg, "pautonuma: report: pid %ld exited\n", pid);
 				break;
 			}
 			if (!err)
@@ -287,9 +166,14 @@ int cmd_report(int argc, char **argv)
 			break;
 		usleep(100 * 1000);
 	}
-	err = atomic_file_open(&af, svg);
-	if (!err) {
-		err = hist_write_svg(hs, (__u32)pid, (size_t)rows, af.f, stdout);
+	err = hist_table(hs, (size_t)rows, &tab);
+	if (err) {
+		fprintf(stderr, "pautonuma: report: %s\n", strerror(-err));
+		goto out;
+	}
+	err = svg ? atomic_file_open(&af, svg) : 0;
+	if (svg && !err) {
+		err = hist_write_svg(hs, &tab, (__u32)pid, af.f);
 		if (err)
 			atomic_file_abort(&af);
 		else
@@ -299,9 +183,14 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "pautonuma: report: writing %s: %s\n", svg, strerror(-err));
 		goto out;
 	}
-	printf("pautonuma: report: wrote %s\n", svg);
+	hist_print_summary(hs, &tab, (__u32)pid, msg);
+	if (svg)
+		fprintf(msg, "pautonuma: report: wrote %s\n", svg);
+	if (json)
+		hist_print_json(hs, &tab, (__u32)pid, svg, stdout);
 	ret = EXIT_OK;
 out:
+	hist_table_free(&tab);
 	free(procs);
 	free(pages);
 	if (hs)
