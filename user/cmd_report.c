@@ -30,8 +30,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: pautonuma report --pid PID (--svg FILE | --json | both) [--duration S]\n"
-		"                        [--rows N]\n"
+		"Usage: pautonuma report --pid PID [--svg FILE] [--json] [--duration S] [--rows N]\n"
+		"(at least one of --svg and --json)\n"
 		"Follow the running daemon for S seconds (default 30, or until PID exits)\n"
 		"and draw an SVG: PID's hint faults per interval over its address space\n"
 		"(rows: the pages seen, in address order, in N equal parts, default 64,\n"

@@ -108,6 +108,16 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	skip "journal recover --json" "needs root"
 fi
+# journal init --json, at a path that needs escaping in JSON.
+jp="$tmp/j \"q\"\\"
+jcheck "journal init --json: path, size, records" 0 \
+	'd["path"] == sys.argv[1].rsplit("/", 1)[0] + "/j \"q\"\\" and d["size"] == 1048576 and d["nrecords"] > 0' \
+	init "$jp" --size 1M
+[ -s "$jp" ] && ok "journal init --json created the file" || not_ok "journal init --json created the file"
+"$PAUTONUMA" journal dump --force "$jp" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'journal dump: --force is an option of journal init only' "$tmp/err" &&
+	ok "journal dump --force: exit 2, one line" || not_ok "journal dump --force: exit 2, one line (rc $rc)"
 dd if=/dev/urandom of="$tmp/jv" bs=64 count=1 seek=64 conv=notrunc 2>/dev/null
 jcheck "journal verify --json: corrupt -> ok false, the reason, exit 1" 1 \
 	'not d["ok"] and "corrupt at record" in d["error"]' verify "$tmp/jv"

@@ -188,6 +188,34 @@ fi
 expect_fail "detach of a PID not attached: refused" 1 "not attached" "$PAUTONUMA" detach "$B_pid"
 expect_fail "attach of no process: refused" 1 "no such process" "$PAUTONUMA" attach $nopid
 expect_fail "attach of garbage: refused" 2 "invalid PID" "$PAUTONUMA" attach 12x
+# attach/detach --json: what was attached or dropped, failures with their reason.
+"$PAUTONUMA" attach --json "$B_pid" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && [ ! -s "$tmp/err" ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = int(open("/proc/%s/stat" % sys.argv[2]).read().rsplit(")", 1)[1].split()[19])
+assert d == {"attached": [{"pid": int(sys.argv[2]), "start_time": st}], "failed": []}, d' \
+	"$tmp/out" "$B_pid" && attached "$B_pid"; then
+	ok "attach --json: B with its start time, B attached"
+else
+	not_ok "attach --json (rc $rc)"
+	cat "$tmp/out" "$tmp/err" | head -n 5 | sed 's/^/#   /'
+fi
+"$PAUTONUMA" detach "$B_pid" $nopid --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "pid $nopid is not attached" "$tmp/err" &&
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d == {"detached": [{"pid": int(sys.argv[2])}],
+	     "failed": [{"pid": int(sys.argv[3]), "error": "not attached"}]}, d' \
+	"$tmp/out" "$B_pid" $nopid && ! attached "$B_pid"; then
+	ok "detach --json: B detached, the other PID failed (not attached), exit 1, one line on stderr"
+else
+	not_ok "detach --json (rc $rc)"
+	cat "$tmp/out" "$tmp/err" | head -n 5 | sed 's/^/#   /'
+fi
 [ ! -e "$PIN/next_touch" ] && ok "--observe-only pins no next_touch map" || not_ok "--observe-only pinned next_touch"
 expect_fail "next-touch on an --observe-only instance: refused" 1 "observe-only" "$PAUTONUMA" next-touch "$A_pid"
 
