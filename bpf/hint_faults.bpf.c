@@ -55,6 +55,7 @@ struct {
 	__type(value, struct heat_key);
 } pending SEC(".maps");
 
+/* The scans of each process when observing all (else in pid_filter). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PAUTONUMA_FILTER_ENTRIES);
@@ -98,24 +99,43 @@ static __always_inline struct fault_stats *stats(void)
 	return bpf_map_lookup_elem(&fault_stats, &zero);
 }
 
-static __always_inline bool wanted(__u32 tgid)
+/*
+ * Is @tgid observed? If so, *@sr is its scans: in its pid_filter value, or,
+ * observing all, in scan_ranges (made if @create), NULL if none yet.
+ */
+static __always_inline bool observed(__u32 tgid, struct scan_ranges **sr, bool create)
 {
+	struct filter_val *fv;
+
+	*sr = NULL;
 	if (!tgid)
 		return false;
-	return observe_all || bpf_map_lookup_elem(&pid_filter, &tgid);
+	if (!observe_all) {
+		fv = bpf_map_lookup_elem(&pid_filter, &tgid);
+		if (fv)
+			*sr = &fv->scan;
+		return fv;
+	}
+	*sr = bpf_map_lookup_elem(&scan_ranges, &tgid);
+	if (!*sr && create) {
+		bpf_map_update_elem(&scan_ranges, &tgid, &no_ranges, BPF_NOEXIST);
+		*sr = bpf_map_lookup_elem(&scan_ranges, &tgid);
+	}
+	return true;
 }
 
 /* Microseconds since the last scan of the range holding @addr (>= 1), or 0. */
-static __always_inline __u32 scan_latency_us(__u32 tgid, __u64 addr, __u64 now)
+static __always_inline __u32 scan_latency_us(const struct scan_ranges *sr, __u64 addr, __u64 now)
 {
-	struct scan_ranges *sr = bpf_map_lookup_elem(&scan_ranges, &tgid);
 	__u64 scanned = 0, us;
-	int i;
+	__u32 i, used;
 
 	if (!sr)
 		return 0;
-	for (i = 0; i < PAUTONUMA_SCAN_SLOTS; i++) {
-		struct scan_range *r = &sr->r[i];
+	/* Only the filled slots: most processes have a few scanned ranges. */
+	used = sr->used;
+	for (i = 0; i < PAUTONUMA_SCAN_SLOTS && i < used; i++) {
+		const struct scan_range *r = &sr->r[i];
 
 		if (addr >= r->start && addr < r->end && r->ns > scanned)
 			scanned = r->ns;
@@ -128,26 +148,22 @@ static __always_inline __u32 scan_latency_us(__u32 tgid, __u64 addr, __u64 now)
 
 static __always_inline int record_scan(__u64 start, __u64 end)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct scan_ranges *sr;
-	__u32 i, slot;
+	__u32 i, slot, used;
 
-	if (!wanted(tgid))
+	if (!observed(bpf_get_current_pid_tgid() >> 32, &sr, true) || !sr)
 		return 0;
-	sr = bpf_map_lookup_elem(&scan_ranges, &tgid);
-	if (!sr) {
-		bpf_map_update_elem(&scan_ranges, &tgid, &no_ranges, BPF_NOEXIST);
-		sr = bpf_map_lookup_elem(&scan_ranges, &tgid);
-		if (!sr)
-			return 0;
-	}
 	/* The same VMA is scanned from the same start each pass: reuse its slot. */
+	used = sr->used;
 	slot = PAUTONUMA_SCAN_SLOTS;
-	for (i = 0; i < PAUTONUMA_SCAN_SLOTS; i++)
-		if (sr->r[i].start == start && sr->r[i].ns)
+	for (i = 0; i < PAUTONUMA_SCAN_SLOTS && i < used; i++)
+		if (sr->r[i].start == start)
 			slot = i;
-	if (slot >= PAUTONUMA_SCAN_SLOTS)
+	if (slot >= PAUTONUMA_SCAN_SLOTS) {
 		slot = sr->next++ % PAUTONUMA_SCAN_SLOTS;
+		if (used < PAUTONUMA_SCAN_SLOTS)
+			sr->used = used + 1;
+	}
 	sr->r[slot].start = start;
 	sr->r[slot].end = end;
 	sr->r[slot].ns = bpf_ktime_get_ns();
@@ -158,12 +174,13 @@ static __always_inline int record_fault(__u64 addr, bool pair)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct heat_key key = { .tgid = id >> 32, .addr = addr & ~4095ULL };
-	__u32 nid, lat;
+	struct scan_ranges *sr;
 	struct fault_stats *st;
 	struct heat_val *val;
+	__u32 nid, lat;
 	__u64 now;
 
-	if (!wanted(key.tgid))
+	if (!observed(key.tgid, &sr, false))
 		return 0;
 	st = stats();
 	if (!st)
@@ -187,7 +204,7 @@ static __always_inline int record_fault(__u64 addr, bool pair)
 	__sync_fetch_and_add(&val->faults, 1);
 	__sync_fetch_and_add(&val->faults_by_node[nid], 1);
 	val->last_ns = now;
-	lat = scan_latency_us(key.tgid, key.addr, now);
+	lat = scan_latency_us(sr, key.addr, now);
 	if (lat) {
 		__sync_fetch_and_add(&val->lat_faults, 1);
 		if (!val->lat_min_us || lat < val->lat_min_us)
@@ -208,11 +225,12 @@ static __always_inline int record_outcome(int node, int pages, int flags)
 {
 	struct fault_stats *st = stats();
 	struct heat_key *pkey, key;
+	struct scan_ranges *sr;
 	struct heat_val *val;
 
 	pkey = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
 	if (!pkey || !pkey->tgid) {
-		if (st && wanted(bpf_get_current_pid_tgid() >> 32))
+		if (st && observed(bpf_get_current_pid_tgid() >> 32, &sr, false))
 			__sync_fetch_and_add(&st->unpaired, 1);
 		return 0;
 	}

@@ -58,8 +58,10 @@ struct heat_val {
 };
 
 /*
- * scan_ranges value (key: tgid): the last NUMA scans of a process's address
- * ranges, one slot per change_prot_numa() range, reused round-robin.
+ * The last NUMA scans of a process's address ranges, one slot per
+ * change_prot_numa() range, reused round-robin; slots [0, used) are filled.
+ * Held in the process's pid_filter value, or, observing all processes, in
+ * the scan_ranges map (key: tgid).
  */
 #define PAUTONUMA_SCAN_SLOTS 16
 
@@ -72,12 +74,16 @@ struct scan_range {
 struct scan_ranges {
 	struct scan_range r[PAUTONUMA_SCAN_SLOTS];
 	__u32 next; /* slot the next new range takes */
-	__u32 pad;
+	__u32 used; /* slots filled, at most PAUTONUMA_SCAN_SLOTS */
 };
 
-/* pid_filter value: the identity the tgid was attached with. */
+/*
+ * pid_filter value: the identity the tgid was attached with, and its scans
+ * (one lookup per hint fault finds both: it is the hottest path we have).
+ */
 struct filter_val {
 	__u64 start_time; /* /proc/PID/stat field 22, clock ticks since boot */
+	struct scan_ranges scan; /* written by the BPF programs only */
 };
 
 /*
