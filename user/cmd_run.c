@@ -88,12 +88,23 @@ static void usage(FILE *f)
 		CONFIG_DEFAULT_JOURNAL, OBSERVER_PIN_DIR, CONFIG_DEFAULT_PATH);
 }
 
-static double now_s(void)
+static double clock_s(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/* The process's CPU time (user + system, all threads). */
+static double cpu_s(void)
+{
+	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /*
@@ -257,6 +268,14 @@ struct run_state {
 	struct observer *ob;
 	struct daemon *dmn;
 	struct cgroup_sync cg; /* cgroups = */
+	/* Where the CPU goes, in seconds: the daemon's budget is 1% of a core. */
+	struct {
+		double start; /* to the first interval: BPF load and set-up */
+		double heat; /* reading page_heat */
+		double report; /* the interval report */
+		double cycle; /* daemon_cycle(): policy, moves, journal */
+		double publish; /* stats and metrics files */
+	} cpu;
 };
 
 /*
@@ -268,22 +287,28 @@ static int interval_cycle(struct run_state *st, struct report_prev *prev)
 {
 	const struct observer_maps *m = observer_maps(st->ob);
 	struct heat_batch heat = {};
+	double c0 = cpu_s(), c1 = c0, c2;
 	int err = 0;
 
 	if (st->dmn) {
 		err = observer_heat_consume(m, &heat.keys, &heat.vals, &heat.n);
 		if (err)
 			log_err("run: reading page_heat: %s", strerror(-err));
+		c1 = cpu_s();
+		st->cpu.heat += c1 - c0;
 	}
 	if (!err) {
 		err = report_print(stdout, m, st->dmn ? &heat : NULL, false, prev);
 		if (err)
 			log_err("run: reading maps: %s", strerror(-err));
 	}
+	c2 = cpu_s();
+	st->cpu.report += c2 - c1;
 	if (!err && st->dmn) {
 		err = daemon_cycle(st->dmn, m, &heat, stdout);
 		if (err && err != -EBADFD) /* else the journal said why */
 			log_err("run: cycle: %s", strerror(-err));
+		st->cpu.cycle += cpu_s() - c2;
 	}
 	free(heat.vals);
 	free(heat.keys);
@@ -540,7 +565,7 @@ int cmd_run(int argc, char **argv)
 	struct run_config *cfg = NULL;
 	struct cli *cli = NULL;
 	struct run_state st = {};
-	double interval, duration, t0, next;
+	double interval, duration, t0 = 0, next, c;
 	struct daemon_opts dopts = {};
 	int npids = 0, lock_fd = -1, meta_node = -1, ret = EXIT_FAIL, err, i;
 	bool observe_only, mounted;
@@ -749,6 +774,7 @@ int cmd_run(int argc, char **argv)
 	fflush(stdout);
 
 	t0 = now_s();
+	st.cpu.start = cpu_s();
 	next = t0 + interval;
 	while (!stop_signal) {
 		double t = now_s(), wait = fmin(next, duration > 0 ? t0 + duration : next) - t;
@@ -783,8 +809,10 @@ int cmd_run(int argc, char **argv)
 			err = interval_cycle(&st, &prev);
 			if (err)
 				goto cleanup;
+			c = cpu_s();
 			publish(st.dmn, observer_maps(st.ob),
 				cfg->metrics_file[0] ? cfg->metrics_file : NULL);
+			st.cpu.publish += cpu_s() - c;
 			fflush(stdout);
 			next += interval * fmax(1, floor((t - next) / interval) + 1);
 		}
@@ -805,6 +833,14 @@ cleanup:
 			 (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
 			 (unsigned long long)dt->batches, (unsigned long long)dt->pingpong,
 			 (unsigned long long)dt->reverted, dt->cpu_ns / 1e9);
+		if (t0 > 0 && now_s() > t0)
+			log_info("CPU: %.2f s to start; then %.2f s in %.1f s (%.2f%% of a core): "
+				 "reading page_heat %.2f s, report %.2f s, cycles %.2f s "
+				 "(moves %.2f s), publishing %.2f s",
+				 st.cpu.start, cpu_s() - st.cpu.start, now_s() - t0,
+				 100 * (cpu_s() - st.cpu.start) / (now_s() - t0), st.cpu.heat,
+				 st.cpu.report, st.cpu.cycle, dt->cpu_move_ns / 1e9,
+				 st.cpu.publish);
 		if (dt->next_touch)
 			log_info("next-touch: %llu pages moved to the node that touched them",
 				 (unsigned long long)dt->next_touch);

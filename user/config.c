@@ -503,8 +503,12 @@ static char *load_reader(char *buf, int size, void *stream)
 		}
 	}
 	l->line++;
-	if (n == (size_t)size - 1 && buf[n - 1] != '\n' &&
-	    (l->f ? !feof(l->f) : *l->text != '\0')) {
+	/*
+	 * A full buffer without its newline is too long, at the end of the
+	 * input too: the last line may not be longer than the others, or the
+	 * same setting printed back (newline added) would not load (fuzz_config).
+	 */
+	if (n == (size_t)size - 1 && buf[n - 1] != '\n') {
 		load_error(l, -EINVAL, "line too long");
 		/* Skip the rest of it: it would otherwise be read as lines of its own. */
 		if (l->f) {

@@ -503,7 +503,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	const struct heat_key *keys = heat->keys;
 	const struct heat_val *vals = heat->vals;
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
-	uint64_t cpu0 = cpu_ns();
+	uint64_t cpu0 = cpu_ns(), cpu1, cpu2;
 	size_t n = heat->n, nf = 0, i, nobs = 0;
 	struct proc_ident id;
 	bool threaded = false;
@@ -556,6 +556,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	d->t.cycles++;
 	d->t.pingpong += d->plan.c.pingpong;
 	d->t.reverted += d->plan.c.reverted;
+	cpu1 = cpu_ns();
 	if (d->o.dry_run) {
 		policy_plan_print(out, &d->plan);
 	} else {
@@ -568,6 +569,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		if (err)
 			goto out;
 	}
+	cpu2 = cpu_ns();
 	fprintf(out,
 		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "
 		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu, "
@@ -588,7 +590,9 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			(unsigned long long)(d->t.demoted - dem0),
 			(unsigned long long)(d->t.failed - fail0));
 	d->t.cpu_ns += cpu_ns() - cpu0;
-	fprintf(out, "; cycle CPU %.1f ms\n", (cpu_ns() - cpu0) / 1e6);
+	d->t.cpu_move_ns += cpu2 - cpu1;
+	fprintf(out, "; cycle CPU %.1f ms (moves %.1f ms)\n", (cpu_ns() - cpu0) / 1e6,
+		(cpu2 - cpu1) / 1e6);
 	err = next_touch_cycle(d, m, keys, vals, n, f, nf, out);
 out:
 	free(f);

@@ -8,13 +8,6 @@
 
 #include "heat_reader.h"
 
-static int cmp_tgid(const void *a, const void *b)
-{
-	const struct heat_key *x = a, *y = b;
-
-	return (x->tgid > y->tgid) - (x->tgid < y->tgid);
-}
-
 static int cmp_summary(const void *a, const void *b)
 {
 	const struct pid_summary *x = a, *y = b;
@@ -24,40 +17,59 @@ static int cmp_summary(const void *a, const void *b)
 	return (x->tgid > y->tgid) - (x->tgid < y->tgid);
 }
 
+/*
+ * The summary of @tgid in @s (sorted by tgid, *@cnt of *@cap), inserted if
+ * new. Processes are few and a read holds runs of one process's pages, so
+ * a binary search on a miss of the last hit keeps one pass over the
+ * records (the interval report runs each second over tens of thousands).
+ */
+static struct pid_summary *summary_of(struct pid_summary **s, size_t *cnt, size_t *cap, __u32 tgid)
+{
+	size_t lo = 0, hi = *cnt, mid;
+	struct pid_summary *ns;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((*s)[mid].tgid == tgid)
+			return &(*s)[mid];
+		if ((*s)[mid].tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (*cnt == *cap) {
+		ns = realloc(*s, (*cap ? 2 * *cap : 8) * sizeof(*ns));
+		if (!ns)
+			return NULL;
+		*s = ns;
+		*cap = *cap ? 2 * *cap : 8;
+	}
+	memmove(&(*s)[lo + 1], &(*s)[lo], (*cnt - lo) * sizeof(**s));
+	memset(&(*s)[lo], 0, sizeof(**s));
+	(*s)[lo].tgid = tgid;
+	(*cnt)++;
+	return &(*s)[lo];
+}
+
 int heat_aggregate(const struct heat_key *keys, const struct heat_val *vals, size_t n,
 		   struct pid_summary **out, size_t *nout)
 {
-	struct pid_summary *s = NULL;
-	struct heat_key *tg = NULL;
-	size_t i, j, cnt = 0;
+	struct pid_summary *s = NULL, *p = NULL;
+	size_t i, j, cnt = 0, cap = 0;
 	int node;
 
 	*out = NULL;
 	*nout = 0;
-	if (!n)
-		return 0;
-	/* Distinct tgids, then one pass to fill them (binary search). */
-	tg = malloc(n * sizeof(*tg));
-	if (!tg)
-		return -ENOMEM;
-	memcpy(tg, keys, n * sizeof(*tg));
-	qsort(tg, n, sizeof(*tg), cmp_tgid);
-	for (i = 0; i < n; i++)
-		if (!cnt || tg[cnt - 1].tgid != tg[i].tgid)
-			tg[cnt++].tgid = tg[i].tgid;
-	s = calloc(cnt, sizeof(*s));
-	if (!s) {
-		free(tg);
-		return -ENOMEM;
-	}
-	for (i = 0; i < cnt; i++)
-		s[i].tgid = tg[i].tgid;
 	for (i = 0; i < n; i++) {
 		const struct heat_val *v = &vals[i];
-		struct heat_key k = { .tgid = keys[i].tgid };
-		struct heat_key *hit = bsearch(&k, tg, cnt, sizeof(*tg), cmp_tgid);
-		struct pid_summary *p = &s[hit - tg];
 
+		if (!p || p->tgid != keys[i].tgid) {
+			p = summary_of(&s, &cnt, &cap, keys[i].tgid);
+			if (!p) {
+				free(s);
+				return -ENOMEM;
+			}
+		}
 		p->pages++;
 		p->faults += v->faults;
 		p->local += v->local_faults;
@@ -74,8 +86,8 @@ int heat_aggregate(const struct heat_key *keys, const struct heat_val *vals, siz
 		for (j = 0; j < PAUTONUMA_MAX_NODES; j++)
 			p->faults_by_node[j] += v->faults_by_node[j];
 	}
-	free(tg);
-	qsort(s, cnt, sizeof(*s), cmp_summary);
+	if (cnt)
+		qsort(s, cnt, sizeof(*s), cmp_summary);
 	*out = s;
 	*nout = cnt;
 	return 0;

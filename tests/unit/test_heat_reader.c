@@ -87,6 +87,43 @@ static void test_aggregate_ties_by_tgid(void **state)
 	free(s);
 }
 
+/* Many processes, their pages interleaved: every page counted once, in its own summary. */
+static void test_aggregate_interleaved(void **state)
+{
+	enum { N = 1000, PROCS = 37 };
+	struct heat_key *keys = calloc(N, sizeof(*keys));
+	struct heat_val *vals = calloc(N, sizeof(*vals));
+	size_t n, i, pages[PROCS] = { 0 };
+	struct pid_summary *s;
+
+	(void)state;
+	assert_non_null(keys);
+	assert_non_null(vals);
+	for (i = 0; i < N; i++) {
+		/* runs of 1..3 pages of one process, in a scrambled order */
+		keys[i].tgid = 100 + (uint32_t)((i / (1 + i % 3)) * 7 % PROCS);
+		vals[i] = val(1, 0, 0, 1, 0);
+		pages[keys[i].tgid - 100]++;
+	}
+	assert_int_equal(heat_aggregate(keys, vals, N, &s, &n), 0);
+	for (i = 0; i < n; i++) {
+		assert_true(s[i].tgid >= 100 && s[i].tgid < 100 + PROCS);
+		assert_int_equal(s[i].pages, pages[s[i].tgid - 100]);
+		assert_int_equal(s[i].faults, s[i].pages);
+		/* most faults first, then by tgid */
+		if (i)
+			assert_true(s[i - 1].faults > s[i].faults ||
+				    (s[i - 1].faults == s[i].faults && s[i - 1].tgid < s[i].tgid));
+	}
+	for (i = 0; i < PROCS; i++)
+		if (pages[i])
+			n--;
+	assert_int_equal(n, 0); /* one summary per process that has pages */
+	free(s);
+	free(vals);
+	free(keys);
+}
+
 static void test_reason_names(void **state)
 {
 	char buf[32];
@@ -218,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_aggregate_groups_and_sorts),
 		cmocka_unit_test(test_aggregate_empty),
 		cmocka_unit_test(test_aggregate_ties_by_tgid),
+		cmocka_unit_test(test_aggregate_interleaved),
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_parse_seconds),
 		cmocka_unit_test(test_print_pid),
