@@ -7,7 +7,8 @@
  * Steps, in protocol order: begin-written (BEGIN stored, not yet
  * persisted), begin-persisted, in-move (half of the batch moved), moved,
  * commit-written, commit-persisted, abort-persisted; in recovery:
- * recover-resolved (batch finished, RECOVERED not yet appended),
+ * recover-in-move (half of a rolled-forward batch moved), recover-resolved
+ * (batch finished, RECOVERED not yet appended),
  * recovered-written, recover-persisted; journal-mapped (journal_open:
  * mapped, not yet scanned).
  *

@@ -171,17 +171,18 @@ void mover_touch_page(int pid, void *addr)
 	(void)process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }
 
-int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int dst, int *status)
+int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int dst, int *status,
+		 const char *half_step)
 {
 	uint32_t half = n / 2;
 	int ret;
 
 	/* The crash tests need a kill with part of the batch moved. */
-	if (dst >= 0 && half && crash_point_armed("in-move")) {
+	if (half_step && dst >= 0 && half && crash_point_armed(half_step)) {
 		ret = settle_range(m, pid, pages, 0, half, dst, status);
 		if (ret)
 			return ret;
-		crash_point("in-move");
+		crash_point(half_step);
 		return settle_range(m, pid, pages, half, n, dst, status);
 	}
 	return settle_range(m, pid, pages, 0, n, dst, status);
@@ -231,7 +232,7 @@ int mover_move_batch(struct mover *m, const struct proc_ident *id, uint64_t addr
 	/* Nothing moves before its BEGIN is durable: journal_append persisted it. */
 	crash_point("begin-persisted");
 
-	err = mover_settle(m, id->tgid, pages, npages, dst, status);
+	err = mover_settle(m, id->tgid, pages, npages, dst, status, "in-move");
 	crash_point("moved");
 
 	memset(&rec, 0, sizeof(rec));
@@ -242,7 +243,7 @@ int mover_move_batch(struct mover *m, const struct proc_ident *id, uint64_t addr
 		 * EINVAL): record where the pages are if we can still ask.
 		 */
 		res->err = -err;
-		qerr = mover_settle(m, id->tgid, pages, npages, -1, status);
+		qerr = mover_settle(m, id->tgid, pages, npages, -1, status, NULL);
 		if (qerr)
 			for (i = 0; i < npages; i++)
 				status[i] = MOVER_STATUS_UNSET;
@@ -350,11 +351,11 @@ int mover_move_pages(struct mover *m, const struct proc_ident *id, const uint64_
 	crash_point("begin-persisted");
 
 	/* One move_pages(2) for the whole group: the cost is per call, not per page. */
-	err = mover_settle(m, id->tgid, pages, npages, dst, status);
+	err = mover_settle(m, id->tgid, pages, npages, dst, status, "in-move");
 	crash_point("moved");
 	if (err) {
 		res->err = -err;
-		qerr = mover_settle(m, id->tgid, pages, npages, -1, status);
+		qerr = mover_settle(m, id->tgid, pages, npages, -1, status, NULL);
 		if (qerr)
 			for (i = 0; i < npages; i++)
 				status[i] = MOVER_STATUS_UNSET;

@@ -67,8 +67,11 @@ int mover_move_pages(struct mover *m, const struct proc_ident *id, const uint64_
  * Move (or with @dst < 0 only query) pages, pre-filling status with
  * MOVER_STATUS_UNSET, retrying -EBUSY pages and re-querying the pages
  * move_pages did not report.  Returns 0 or -errno of the whole call.
+ * @half_step names the test crash point between the two halves of a move
+ * ("in-move" for the mover, "recover-in-move" for recovery), or NULL.
  */
-int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int dst, int *status);
+int mover_settle(const struct mover *m, pid_t pid, void **pages, uint32_t n, int dst, int *status,
+		 const char *half_step);
 
 /*
  * Read one byte of @pid's page at @addr through its page tables

@@ -49,9 +49,9 @@ static void resolve(struct mover *m, const struct pj_record *begin, struct pj_re
 	 * short.  move_pages takes a PID, not a pidfd: the identity check above
 	 * and the call are microseconds apart, the same window as the mover's.
 	 */
-	err = mover_settle(m, id.tgid, pages, n, b->dst_node, status);
-	if (!err)
-		err = mover_settle(m, id.tgid, pages, n, -1, status); /* where they really are */
+	err = mover_settle(m, id.tgid, pages, n, b->dst_node, status, "recover-in-move");
+	if (!err) /* where they really are */
+		err = mover_settle(m, id.tgid, pages, n, -1, status, NULL);
 	if (err == -ESRCH || err == -EINVAL) {
 		/* Exited (or became a zombie) between the identity check and now. */
 		rec->outcome = PJ_ABANDONED_GONE;

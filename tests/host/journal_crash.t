@@ -96,7 +96,9 @@ crash_step in-move RECOVERED
 crash_step moved RECOVERED
 crash_step commit-written COMMIT
 crash_step commit-persisted COMMIT
-# Recovery killed before and after it appends RECOVERED, then rerun.
+# Recovery killed half-way through rolling a batch forward, before and after
+# it appends RECOVERED, then rerun.
+crash_step begin-persisted RECOVERED recover-in-move
 crash_step moved RECOVERED recover-resolved
 crash_step moved RECOVERED recovered-written
 crash_step moved RECOVERED recover-persisted
@@ -106,6 +108,6 @@ exec 3>&-
 wait "$hog_pid"
 rc=$?
 hog_pid=
-check "pagehog: 0 corrupt bytes in its pages after $((9 * N)) kills" test $rc -eq 0
+check "pagehog: 0 corrupt bytes in its pages after $((10 * N)) kills" test $rc -eq 0
 diag "$(tail -n 1 "$work/hog.out")"
 tap_done
