@@ -10,17 +10,28 @@
 
 #include "daemon.h"
 #include "journal.h"
+#include "log.h"
 #include "mover.h"
 #include "next_touch.h"
 #include "proc_ident.h"
 #include "recovery.h"
 #include "topology.h"
+#include "write_sampler.h"
 
 /*
  * Pages per move_pages(2) call: up to one BEGIN per page stays open in the
  * ring until the call returns, so keep it well below any journal's ring.
  */
 #define DAEMON_GROUP_PAGES 1024
+/*
+ * The write-sampling window follows the pages: it is set each interval so
+ * that about half of the sampled fast pages are written within it, i.e. it
+ * is about their median time between writes. A page written within it is
+ * then hotter than half of the fast tier, one not written colder: the
+ * policy trades away only the colder half, and only for hotter pages.
+ */
+#define SAMPLE_WRITTEN_SHARE 0.5
+#define SAMPLE_WINDOW_MIN_MS 1.0
 
 /* Identities of the processes seen in one cycle (few: a linear table). */
 struct ident_cache {
@@ -40,7 +51,13 @@ struct daemon {
 	struct mover m;
 	struct ident_cache ic;
 	struct policy_obs *obs;
-	size_t obs_cap;
+	size_t obs_cap, nobs;
+	struct write_sampler *ws; /* NULL: write sampling off or unsupported */
+	struct proc_ident *sampled; /* processes armed this interval */
+	size_t nr_sampled, sampled_cap;
+	uint64_t fast_mask; /* bit N: node N is fast */
+	double window_ms; /* the next write-sampling window; 0 before the first */
+	uint64_t moved_until_ns; /* CLOCK_MONOTONIC when the last cycle's moves ended */
 	struct daemon_totals t;
 	long page_size;
 	struct next_touch *nt;
@@ -281,7 +298,27 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 			"pautonuma: journal %s: %zu open batches at start, %zu rolled forward, %zu abandoned\n",
 			o->journal_path, st.open, st.rolled_forward, st.abandoned);
 	}
+	for (i = 0; i < d->topo.nr; i++)
+		if (d->topo.nodes[i].tier == TOPO_FAST && d->topo.nodes[i].id < 64)
+			d->fast_mask |= 1ull << d->topo.nodes[i].id;
 	pcfg = o->policy;
+	if (pcfg.write_sample) {
+		char wwhy[160];
+
+		err = write_sampler_probe(wwhy, sizeof(wwhy));
+		if (!err)
+			err = write_sampler_create("/sys", &d->ws, wwhy, sizeof(wwhy));
+		if (err) {
+			fprintf(log,
+				"pautonuma: no write samples of fast-tier pages: %s; the "
+				"fast-tier pages of single-threaded processes are judged by "
+				"the kernel's reclaim only\n",
+				wwhy);
+			pcfg.write_sample = 0;
+			d->o.policy.write_sample = 0;
+			err = 0;
+		}
+	}
 	if (pcfg.reclaim_promote && !kernel_demotes()) {
 		pcfg.reclaim_promote = 0;
 		fprintf(log, "pautonuma: the kernel does not demote (numa/demotion_enabled is not "
@@ -487,6 +524,159 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 	return 0;
 }
 
+/* Room for one more observation; 0 or -ENOMEM. */
+static int obs_reserve(struct daemon *d, size_t more)
+{
+	size_t cap = d->obs_cap;
+	struct policy_obs *o;
+
+	if (d->nobs + more <= cap)
+		return 0;
+	while (cap < d->nobs + more)
+		cap = cap ? cap * 2 : 1024;
+	o = realloc(d->obs, cap * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	d->obs = o;
+	d->obs_cap = cap;
+	return 0;
+}
+
+static int add_sampled(struct daemon *d, const struct proc_ident *id)
+{
+	if (d->nr_sampled == d->sampled_cap) {
+		size_t cap = d->sampled_cap ? d->sampled_cap * 2 : 16;
+		struct proc_ident *p = realloc(d->sampled, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		d->sampled = p;
+		d->sampled_cap = cap;
+	}
+	d->sampled[d->nr_sampled++] = *id;
+	return 0;
+}
+
+struct sample_ctx {
+	struct daemon *d;
+	const struct proc_ident *id;
+	uint64_t written;
+};
+
+static int on_sample(void *ctx, uint64_t addr, int node, bool written)
+{
+	struct sample_ctx *sc = ctx;
+	struct daemon *d = sc->d;
+
+	if (obs_reserve(d, 1))
+		return -ENOMEM;
+	d->obs[d->nobs++] = (struct policy_obs){
+		.tgid = (uint32_t)sc->id->tgid,
+		.node = (uint32_t)node,
+		.start_time = sc->id->start_time,
+		.addr = addr,
+		.faults_delta = written,
+		.flags = POLICY_OBS_SAMPLED,
+	};
+	sc->written += written;
+	return 0;
+}
+
+/*
+ * Write samples of the fast-tier pages of the managed single-threaded
+ * processes (the filter's, or with --all those in this interval's heat
+ * map): clear their soft-dirty bits, wait the window, read the bits back. Each page becomes one POLICY_OBS_SAMPLED
+ * observation. A process that cannot be sampled is skipped, with a
+ * message once; 0 or -ENOMEM.
+ */
+/*
+ * The next window from this one's written share: for pages written at one
+ * rate r the share is 1 - exp(-r W), so W' = W ln(1 - target) / ln(1 - share)
+ * hits the target in one step; at most 2x either way per interval, as the
+ * pages have many rates and a share has sampling noise.
+ */
+static double next_window(double w, uint64_t written, uint64_t pages, double max_ms)
+{
+	double share = pages ? (double)written / (double)pages : 0, k;
+
+	if (!pages)
+		return w;
+	if (share <= 0)
+		k = 2;
+	else if (share >= 1)
+		k = 0.5;
+	else
+		k = log(1 - SAMPLE_WRITTEN_SHARE) / log(1 - share);
+	w *= k < 0.5 ? 0.5 : k > 2 ? 2 : k;
+	return w < SAMPLE_WINDOW_MIN_MS ? SAMPLE_WINDOW_MIN_MS : w > max_ms ? max_ms : w;
+}
+
+static int sample_writes(struct daemon *d, const struct filter_entry *f, size_t nf, FILE *out)
+{
+	double max_ms = d->o.policy.interval_ms / 4.0, window_ms;
+	uint64_t pages = 0, written = 0;
+	struct timespec ts;
+	size_t i, n = nf ? nf : d->ic.n;
+	int err;
+
+	d->nr_sampled = 0;
+	for (i = 0; i < n; i++) {
+		struct proc_ident id;
+
+		if (nf) {
+			id.tgid = (pid_t)f[i].tgid;
+			id.start_time = f[i].val.start_time;
+		} else {
+			if (d->ic.err[i] || d->ic.threaded[i])
+				continue;
+			id = d->ic.ids[i];
+		}
+		if (policy_pid_excluded(d->pol, (uint32_t)id.tgid) || proc_nr_threads(id.tgid) != 1)
+			continue; /* several threads: the scanner arms its fast pages */
+		err = write_sampler_arm(d->ws, &id);
+		if (err == -EOPNOTSUPP || err == -EACCES || err == -EPERM) {
+			log_warn("write samples: pid %d: %s; sampling off", (int)id.tgid,
+				 strerror(-err));
+			write_sampler_destroy(d->ws);
+			d->ws = NULL;
+			return 0;
+		}
+		if (err)
+			continue; /* gone or recycled */
+		err = add_sampled(d, &id);
+		if (err)
+			return err;
+	}
+	if (!d->nr_sampled)
+		return 0;
+	if (!d->window_ms)
+		d->window_ms = max_ms / 2.5;
+	window_ms = d->window_ms > max_ms ? max_ms : d->window_ms;
+	ts.tv_sec = (time_t)(window_ms / 1000);
+	ts.tv_nsec = (long)((window_ms - ts.tv_sec * 1000.0) * 1e6);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		; /* a signal: the loop sees it after this cycle */
+	for (i = 0; i < d->nr_sampled; i++) {
+		struct sample_ctx sc = { .d = d, .id = &d->sampled[i] };
+		size_t nobs0 = d->nobs;
+		long r = write_sampler_read(d->ws, &d->sampled[i], d->fast_mask, on_sample, &sc);
+
+		if (r == -ENOMEM)
+			return -ENOMEM;
+		if (r < 0) {
+			d->nobs = nobs0; /* a process gone half-way: none of its samples */
+			continue;
+		}
+		pages += (uint64_t)r;
+		written += sc.written;
+	}
+	d->t.sampled += pages;
+	fprintf(out, "write samples: %zu processes, %llu fast pages, %llu written in %.1f ms\n",
+		d->nr_sampled, (unsigned long long)pages, (unsigned long long)written, window_ms);
+	d->window_ms = next_window(window_ms, written, pages, max_ms);
+	return 0;
+}
+
 static uint64_t cpu_ns(void)
 {
 	struct timespec ts;
@@ -504,7 +694,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	const struct heat_val *vals = heat->vals;
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
 	uint64_t cpu0 = cpu_ns(), cpu1, cpu2;
-	size_t n = heat->n, nf = 0, i, nobs = 0;
+	size_t n = heat->n, nf = 0, i;
 	struct proc_ident id;
 	bool threaded = false;
 	int err;
@@ -512,16 +702,10 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	err = observer_filter_list(m, &f, &nf);
 	if (err)
 		goto out;
-	if (n > d->obs_cap) {
-		struct policy_obs *o = realloc(d->obs, n * sizeof(*o));
-
-		if (!o) {
-			err = -ENOMEM;
-			goto out;
-		}
-		d->obs = o;
-		d->obs_cap = n;
-	}
+	d->nobs = 0;
+	err = obs_reserve(d, n);
+	if (err)
+		goto out;
 	d->ic.n = 0;
 	acct_new_interval(d);
 	for (i = 0; i < n; i++) {
@@ -535,7 +719,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			goto out;
 		if (err)
 			continue; /* gone: its pages are not ours to move */
-		d->obs[nobs++] = (struct policy_obs){
+		d->obs[d->nobs++] = (struct policy_obs){
 			.tgid = keys[i].tgid,
 			.node = (uint32_t)vals[i].node,
 			.start_time = id.start_time,
@@ -544,13 +728,22 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			.faults_delta =
 				vals[i].faults > UINT32_MAX ? UINT32_MAX : (uint32_t)vals[i].faults,
 			.latency_us = vals[i].lat_faults ? vals[i].lat_min_us : 0,
-			.flags = threaded ? POLICY_OBS_FAST_SCANNED : 0,
+			.flags = (threaded ? POLICY_OBS_FAST_SCANNED : 0) |
+				 (vals[i].last_ns <= d->moved_until_ns ? POLICY_OBS_STALE_NODE : 0),
 		};
+	}
+	if (d->ws && d->o.policy.write_sample) {
+		uint64_t c0 = cpu_ns();
+
+		err = sample_writes(d, f, nf, out);
+		d->t.cpu_sample_ns += cpu_ns() - c0;
+		if (err)
+			goto out;
 	}
 	err = topo_to_policy(d, &pt);
 	if (err)
 		goto out;
-	err = policy_plan(d->pol, d->obs, nobs, &pt, &d->plan);
+	err = policy_plan(d->pol, d->obs, d->nobs, &pt, &d->plan);
 	if (err)
 		goto out;
 	d->t.cycles++;
@@ -566,13 +759,22 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			err = move_batch(d, d->plan.moves, b,
 					 b->promote ? &d->t.promoted : &d->t.demoted, out);
 		}
+		if (d->plan.nr_batches) {
+			struct timespec ts;
+
+			/* the clock of bpf_ktime_get_ns(), which stamps the faults */
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			d->moved_until_ns =
+				(uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		}
 		if (err)
 			goto out;
 	}
 	cpu2 = cpu_ns();
 	fprintf(out,
 		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "
-		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu, "
+		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu "
+		"(%llu wasted), "
 		"%llu hot of %llu fast room (share %.3f), hot latency %.1f ms, %llu promotions by reclaim, "
 		"%llu reverted by reclaim",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
@@ -580,10 +782,11 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		(unsigned long long)d->plan.c.skipped_cooldown,
 		(unsigned long long)d->plan.c.skipped_budget,
 		(unsigned long long)d->plan.c.skipped_capacity, d->plan.c.threshold,
-		(unsigned long long)d->plan.c.pingpong, (unsigned long long)d->plan.c.hot_pages,
-		(unsigned long long)d->plan.c.fast_room, d->plan.c.hot_share,
-		d->plan.c.hot_latency_ms, (unsigned long long)d->plan.c.displaced,
-		(unsigned long long)d->plan.c.reverted);
+		(unsigned long long)d->plan.c.pingpong,
+		(unsigned long long)d->plan.c.pingpong_wasted,
+		(unsigned long long)d->plan.c.hot_pages, (unsigned long long)d->plan.c.fast_room,
+		d->plan.c.hot_share, d->plan.c.hot_latency_ms,
+		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted);
 	if (!d->o.dry_run)
 		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
 			(unsigned long long)(d->t.promoted - prom0),
@@ -621,6 +824,8 @@ int daemon_reconfigure(struct daemon *d, const struct policy_config *policy)
 	/* As at start: reclaim cannot make room where the kernel does not demote. */
 	if (pcfg.reclaim_promote && !kernel_demotes())
 		pcfg.reclaim_promote = 0;
+	if (!d->ws)
+		pcfg.write_sample = 0; /* off since the start: unsupported or not asked for */
 	err = policy_reconfigure(d->pol, &pcfg);
 	if (!err) {
 		d->o.policy = pcfg;
@@ -689,6 +894,8 @@ void daemon_destroy(struct daemon *d)
 	policy_plan_fini(&d->nt_plan);
 	free(d->ntf);
 	free(d->obs);
+	write_sampler_destroy(d->ws);
+	free(d->sampled);
 	free(d->procs);
 	free(d->pages);
 	free(d->ic.ids);

@@ -34,9 +34,11 @@ struct daemon_totals {
 	uint64_t reverted; /* our promotions the kernel's reclaim demoted within the window */
 	uint64_t gone; /* batches skipped: the process exited or was recycled */
 	uint64_t next_touch; /* pages moved to the node of the CPU that touched them */
+	uint64_t sampled; /* write samples of fast-tier pages taken (user/write_sampler.h) */
 	/* CPU time in daemon_cycle() (process clock; the heat map read is the caller's) */
 	uint64_t cpu_ns;
 	uint64_t cpu_move_ns; /* of which moving pages: journal, move_pages(2) */
+	uint64_t cpu_sample_ns; /* of which write samples: clear_refs, pagemap */
 };
 
 struct daemon;

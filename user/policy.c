@@ -52,8 +52,14 @@
 enum { DIR_NONE = 0, DIR_PROMOTE = 1, DIR_DEMOTE = 2 };
 
 struct pentry {
-	uint64_t vpn : 51; /* addr >> page_shift */
+	uint64_t vpn : 50; /* addr >> page_shift (57-bit addresses: 45 bits) */
 	uint64_t fast_seen : 1; /* hint faults seen while on its (fast) node */
+	/*
+	 * Since its last move it was seen hot on the fast tier, by evidence
+	 * from there (twice the base threshold): demoting it when it cools is
+	 * following the workload, not a promotion wasted on a lukewarm page.
+	 */
+	uint64_t proven : 1;
 	uint64_t node : 10; /* node last seen or planned */
 	uint64_t dir : 2; /* direction of the last planned move */
 	uint64_t start_time;
@@ -165,13 +171,14 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->pingpong_window = 32;
 	cfg->pingpong_raise = 0.5;
 	cfg->threshold_max = 8.0;
-	cfg->threshold_relax = 0.0625;
+	cfg->threshold_relax = 0.25;
 	cfg->max_tracked = 1u << 20;
 	cfg->evict_after = 128;
 	cfg->hot_latency_ms = 1000;
 	cfg->hot_latency_auto = 1;
 	cfg->reclaim_promote = 1;
 	cfg->demote_idle = 0;
+	cfg->write_sample = 1;
 }
 
 /*
@@ -202,6 +209,7 @@ static const struct policy_config_key cfg_keys[] = {
 	U32(hot_latency_auto, true),
 	U32(reclaim_promote, true),
 	U32(demote_idle, true),
+	U32(write_sample, true),
 };
 #undef U32
 #undef DBL
@@ -357,6 +365,8 @@ const char *policy_config_invalid(const struct policy_config *cfg, const char **
 		INVALID("reclaim_promote", "must be 0 or 1");
 	if (cfg->demote_idle > 1)
 		INVALID("demote_idle", "must be 0 or 1");
+	if (cfg->write_sample > 1)
+		INVALID("write_sample", "must be 0 or 1");
 	/* A budget below one page would never move anything: say so now. */
 	if (config_budget(cfg, &budget))
 		INVALID("max_mbps", "gives a budget below one page per interval");
@@ -523,6 +533,13 @@ void policy_destroy(struct policy *pol)
 size_t policy_tracked(const struct policy *pol)
 {
 	return pol ? pol->count : 0;
+}
+
+bool policy_pid_excluded(const struct policy *pol, uint32_t tgid)
+{
+	const struct pid_slot *ps = pol->nr_pids ? pid_find(pol, tgid) : NULL;
+
+	return ps && ps->cfg.exclude;
 }
 
 static long table_find(const struct policy *pol, uint32_t tgid, uint64_t vpn)
@@ -849,13 +866,23 @@ static bool is_fast(const struct interval *iv, uint32_t node)
 	return k >= 0 && iv->acct[k].tier == POLICY_TIER_FAST;
 }
 
-/* A fault on the fast tier that the scanner's own arming caused: silence there is news. */
+/*
+ * A fault on the fast tier that the scanner's own arming caused, or a write
+ * sample there: silence there is news.
+ */
 static inline bool fast_scanned(const struct interval *iv, const struct policy_obs *o)
 {
-	return is_fast(iv, o->node) && (o->flags & POLICY_OBS_FAST_SCANNED);
+	return is_fast(iv, o->node) && (o->flags & (POLICY_OBS_FAST_SCANNED | POLICY_OBS_SAMPLED));
 }
 
-static void account_obs(struct interval *iv, const struct policy_obs *obs, size_t nr)
+/*
+ * Account the write samples (@samples) or the other observations. Samples
+ * go first: they read where a page is now, while a hint fault's node is
+ * where it was at the fault, which can be before a move of the last
+ * interval; such a fault must not make a promoted page look demoted again
+ * (that reset its heat, and it was traded straight back).
+ */
+static void account_obs(struct interval *iv, const struct policy_obs *obs, size_t nr, bool samples)
 {
 	struct policy *pol = iv->pol;
 	struct policy_counters *c = &iv->plan->c;
@@ -867,6 +894,9 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 		uint64_t vpn, s;
 		struct pentry *e;
 		uint64_t hot;
+
+		if (!(o->flags & POLICY_OBS_SAMPLED) != !samples)
+			continue;
 
 		/* The table is far larger than the caches: fetch a later slot now. */
 		if (i + 8 < nr)
@@ -906,12 +936,18 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			e->hot = 0;
 			e->dir = DIR_NONE;
 			e->last_move = 0;
+			e->proven = 0;
 			e->node = o->node;
 			c->recycled++;
 		} else {
+			/* A write sample read the node this interval; a fault may predate our move. */
+			bool sampled_now = !samples && e->last_seen == pol->now;
+			bool stale = (o->flags & POLICY_OBS_STALE_NODE) && e->dir != DIR_NONE &&
+				     e->last_move + 1 == pol->now;
+
 			if (e->last_seen != pol->now)
 				e->hot = decay_once(pol, e->hot);
-			if (e->node != o->node) {
+			if (e->node != o->node && !sampled_now && !stale) {
 				/* A failed move of ours, or another mover (the kernel). */
 				c->node_changed++;
 				/*
@@ -928,8 +964,20 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 				}
 				e->node = o->node;
 			}
-			e->fast_seen = fast_scanned(iv, o);
+			/* A page can come twice (heat map and write sample): either may tell. */
+			e->fast_seen =
+				fast_scanned(iv, o) ||
+				(e->last_seen == pol->now && e->fast_seen && is_fast(iv, e->node));
 		}
+		/*
+		 * A write sample without a write: the page was not written
+		 * within the sampling window. Halving (on top
+		 * of the decay) lets a page that went cold make way within a
+		 * few intervals, not the ~13 that decay alone takes from the
+		 * heat of a page written every interval.
+		 */
+		if ((o->flags & POLICY_OBS_SAMPLED) && !o->faults_delta)
+			e->hot >>= 1;
 		/* A fault long after the scan is a page touched now and then: not heat. */
 		hot = (uint64_t)e->hot +
 		      (pol->lat_us && o->latency_us > pol->lat_us ? 0 : (uint64_t)o->faults_delta) *
@@ -1013,11 +1061,16 @@ static void scan_table(struct interval *iv)
 				c->skipped_cooldown++;
 			else if (heap_offer(pol->prom, &pol->nr_prom, pol->budget, &cd, false))
 				c->skipped_budget++;
-		} else if (!in_cooldown(pol, e) && e->fast_seen) {
+		} else if (e->fast_seen) {
+			if (e->hot >= 2 * pol->thr_base)
+				e->proven = 1;
+			if (in_cooldown(pol, e))
+				goto next;
 			/*
-			 * Only a page the scanner arms here is known cold by its
-			 * silence (POLICY_OBS_FAST_SCANNED); the others are the
-			 * kernel reclaim's to judge, which sees their accesses.
+			 * Only a page the scanner arms here (POLICY_OBS_FAST_SCANNED)
+			 * or whose writes are sampled (POLICY_OBS_SAMPLED) is known
+			 * cold by its silence; the others are the kernel reclaim's
+			 * to judge, which sees their accesses.
 			 */
 			f = (size_t)a->fast_idx;
 			heap_offer(pol->dem + f * pol->budget, &pol->nr_dem[f], pol->budget, &cd,
@@ -1047,12 +1100,15 @@ static struct node_acct *pick_slow(struct interval *iv)
 	return best;
 }
 
-/* Room for promotions: free now, and not above the high watermark after the plan. */
+/*
+ * Room for promotions: free now or freed by this plan's demotions (they run
+ * first), and not above the high watermark after the plan.
+ */
 static uint64_t fast_room(const struct node_acct *a)
 {
 	/* Saturating: a free count read racily may make out look larger than used. */
 	uint64_t after = a->used + a->in > a->out ? a->used + a->in - a->out : 0;
-	uint64_t by_free = a->free - a->in;
+	uint64_t by_free = a->free + a->out > a->in ? a->free + a->out - a->in : 0;
 	uint64_t by_wmark = after >= a->high ? 0 : a->high - after;
 
 	return by_free < by_wmark ? by_free : by_wmark;
@@ -1076,11 +1132,14 @@ static void emit(struct interval *iv, const struct cand *cd, struct node_acct *f
 	    pol->now - e->last_move < pol->cfg.pingpong_window) {
 		plan->c.pingpong++;
 		pol->pingpong_total++;
+		if (dir == DIR_DEMOTE && !e->proven)
+			plan->c.pingpong_wasted++;
 	}
 	e->dir = dir;
 	e->last_move = pol->now;
 	e->node = to->node;
 	e->fast_seen = 0;
+	e->proven = 0;
 
 	m->tgid = e->tgid;
 	m->from_node = from->node;
@@ -1220,14 +1279,26 @@ static void promote(struct interval *iv)
 		/*
 		 * No room below the high watermark: trade places with the
 		 * coldest fast page that is not hot itself and is colder than
-		 * this one. The incoming page still needs a free page now.
+		 * this one. The incoming page needs a free page when it moves:
+		 * one free now, or one that a demotion of this plan frees
+		 * (demotions run first). Counting only the free pages of now
+		 * held the trades of an interval to the few hundred pages above
+		 * the kernel's watermark, and the rest of the promotions went to
+		 * the kernel's reclaim, which picks its victims blindly.
 		 */
 		for (k = 0; k < iv->nr_nodes; k++) {
 			struct node_acct *a = &iv->acct[k];
 			const struct cand *v;
-			uint32_t limit = cd->hot < iv->thr ? cd->hot : iv->thr;
+			/*
+			 * Half the candidate's heat: a trade must gain something
+			 * clear. Pages of about equal heat on both tiers (the
+			 * warm ones of a workload, whose heat is noisy) would
+			 * otherwise trade places back and forth.
+			 */
+			uint32_t half = cd->hot / 2;
+			uint32_t limit = half < iv->thr ? half : iv->thr;
 
-			if (a->tier != POLICY_TIER_FAST || a->in >= a->free)
+			if (a->tier != POLICY_TIER_FAST || a->in >= a->free + a->out)
 				continue;
 			v = next_victim(iv, a, limit, ps && ps->cfg.max_pages ? cd->tgid : 0);
 			if (v && (!victim || better(v, victim, true))) {
@@ -1370,16 +1441,24 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 	uint64_t k = room * pol->hot_share / HOT_SHARE_ONE;
 	size_t n = 0, i;
 
-	pol->lat_us = pol->lat_max_us;
-	if (pol->lat_max_us && pol->cfg.hot_latency_auto) {
+	if (!pol->lat_max_us || !pol->cfg.hot_latency_auto) {
+		pol->lat_us = pol->lat_max_us;
+	} else {
 		for (i = 0; i < nr; i++)
 			if (obs[i].latency_us)
 				pol->lat_buf[n++] = obs[i].latency_us;
+		/*
+		 * Fewer faults than k (the scanner did not get round to all
+		 * pages, or few are touched): the last limit stands. Opening it
+		 * to hot_latency_ms then let every page that faulted at all be
+		 * hot for an interval, the cold ones too (placement bench).
+		 */
 		if (k && n > k) {
 			uint32_t q = select_kth(pol->lat_buf, n, (size_t)k - 1);
 
-			if (q < pol->lat_us)
-				pol->lat_us = q < LAT_MIN_US ? LAT_MIN_US : q;
+			pol->lat_us = q > pol->lat_max_us ? pol->lat_max_us : q;
+			if (pol->lat_us < LAT_MIN_US)
+				pol->lat_us = LAT_MIN_US;
 		}
 	}
 	iv->plan->c.hot_latency_ms = pol->lat_us / 1000.0;
@@ -1446,7 +1525,8 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	plan->c.threshold = from_hot(iv->thr);
 
 	set_hot_latency(iv, obs, nr_obs);
-	account_obs(iv, obs, nr_obs);
+	account_obs(iv, obs, nr_obs, true);
+	account_obs(iv, obs, nr_obs, false);
 	scan_table(iv);
 	best_heapify(pol->prom, pol->nr_prom, false);
 	for (f = 0; f < nr_fast; f++)
@@ -1456,11 +1536,14 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	make_batches(plan);
 
 	/*
-	 * Ping-pong above 1% of the moves means the threshold let lukewarm
-	 * pages in: raise it fast, relax it slowly. A few reversals are the
-	 * price of following a workload (a hot page that cooled goes back).
+	 * Promotions undone above 1% of the moves mean the threshold let
+	 * lukewarm pages in: raise it fast, relax it soon. The other
+	 * reversals are the price of following a workload: a page seen hot
+	 * on the fast tier that cooled goes back, a cold page demoted that
+	 * became hot comes back (a phase change), and raising the threshold
+	 * for those only slowed the next phase down.
 	 */
-	if (plan->c.pingpong * 100 > plan->c.promoted + plan->c.demoted) {
+	if (plan->c.pingpong_wasted * 100 > plan->c.promoted + plan->c.demoted) {
 		pol->thr_raise += pol->raise_step;
 		if (pol->thr_base + pol->thr_raise > pol->thr_max)
 			pol->thr_raise = pol->thr_max - pol->thr_base;
@@ -1503,13 +1586,13 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		"  promotions by reclaim (no room, no known colder page): %llu; "
 		"reverted by reclaim: %llu\n"
 		"  skipped: %llu cooldown, %llu budget, %llu capacity, %llu per-pid; "
-		"ping-pong %llu (total %llu)\n",
+		"ping-pong %llu (total %llu), of which wasted promotions %llu\n",
 		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room, c->hot_share,
 		c->hot_latency_ms, (unsigned long long)c->displaced,
 		(unsigned long long)c->reverted, (unsigned long long)c->skipped_cooldown,
 		(unsigned long long)c->skipped_budget, (unsigned long long)c->skipped_capacity,
 		(unsigned long long)c->skipped_pid, (unsigned long long)c->pingpong,
-		(unsigned long long)c->pingpong_total);
+		(unsigned long long)c->pingpong_total, (unsigned long long)c->pingpong_wasted);
 	for (i = 0; i < plan->nr_batches; i++) {
 		const struct policy_batch *b = &plan->batches[i];
 

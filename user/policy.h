@@ -52,6 +52,23 @@ struct policy_obs {
  * before it moved: its silence says nothing of its heat.
  */
 #define POLICY_OBS_FAST_SCANNED 0x1u
+/*
+ * A write sample of a fast-tier page (user/write_sampler.h): faults_delta
+ * is 1 when the page was written within the sampling window (the daemon
+ * sizes it so that about half of the fast pages are), 0 when not.
+ * Every interval samples it again, so its silence is news too: a sample
+ * without a write halves its heat, and it is a demotion candidate.
+ */
+#define POLICY_OBS_SAMPLED 0x2u
+/*
+ * The faults came before the previous interval's moves had finished: the
+ * node they report may be where the page was before a move of ours. For a
+ * page planned to move in the previous interval the node is then ignored
+ * (a failed move shows at the page's next fault); before this flag, such a
+ * promoted page read as demoted again by the kernel ("reverted"), lost its
+ * heat and was traded back.
+ */
+#define POLICY_OBS_STALE_NODE 0x4u
 
 struct policy_node {
 	uint32_t node;
@@ -91,9 +108,13 @@ struct policy_pid_config {
  *  pingpong_window 32      a move reversing one made this recently is a
  *                          ping-pong (>= cooldown)
  *  pingpong_raise 0.5      faults added to the threshold per interval whose
- *                          ping-pong exceeds 1% of its moves, up to
+ *                          wasted promotions (demoted again within the
+ *                          window, never seen hot on the fast tier; see
+ *                          pingpong_wasted) exceed 1% of its moves, up to
  *                          threshold_max 8
- *  threshold_relax 0.0625  faults taken back per quiet interval (slowly)
+ *  threshold_relax 0.25    faults taken back per quiet interval (a raise of
+ *                          0.5 lasts two: a phase change finds the
+ *                          threshold near its base again within a few)
  *  max_tracked 1 << 20     pages tracked at most (table is twice as large)
  *  evict_after 128         intervals without a fault before a page is forgotten
  *  hot_latency_ms 1000     a hint fault counts towards hotness only if it came
@@ -120,6 +141,15 @@ struct policy_pid_config {
  *                          0: only trade a colder page for each promotion
  *                          that waits (the kernel's reclaim keeps the node
  *                          allocatable)
+ *  write_sample 1          the daemon samples the writes of the fast-tier
+ *                          pages of single-threaded processes, whose pages
+ *                          there take no hint faults (soft-dirty bits over
+ *                          a window in which about half of them are
+ *                          written, see user/write_sampler.h and
+ *                          POLICY_OBS_SAMPLED), so
+ *                          that pages gone cold there are known and traded
+ *                          for hot ones. Read by the daemon, which turns it
+ *                          off when the kernel keeps no soft-dirty bits
  */
 struct policy_config {
 	uint32_t interval_ms;
@@ -141,6 +171,7 @@ struct policy_config {
 	uint32_t hot_latency_auto;
 	uint32_t reclaim_promote;
 	uint32_t demote_idle;
+	uint32_t write_sample;
 	const struct policy_pid_config *pids; /* copied by policy_create() */
 	size_t nr_pids;
 };
@@ -185,6 +216,12 @@ struct policy_counters {
 	uint64_t skipped_pid; /* moves refused by a per-PID cap */
 	uint64_t displaced; /* promotions beyond free room: the kernel's reclaim makes it */
 	uint64_t pingpong; /* planned moves reversing a recent one, this interval */
+	/*
+	 * Of those, demotions of pages promoted within the window and never
+	 * seen hot on the fast tier since (wasted promotions): what raises
+	 * the threshold.
+	 */
+	uint64_t pingpong_wasted;
 	uint64_t pingpong_total; /* since policy_create() */
 	/*
 	 * Pages we promoted found back on the slow tier within the ping-pong
@@ -286,6 +323,8 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan);
 /* Tracked-page query for tests and `status`: 0 and *hot (faults), or -ENOENT. */
 int policy_page_hotness(const struct policy *pol, uint32_t tgid, uint64_t addr, double *hot);
 size_t policy_tracked(const struct policy *pol);
+/* Is @tgid excluded by its per-PID settings (never moved)? */
+bool policy_pid_excluded(const struct policy *pol, uint32_t tgid);
 
 /*
  * Moves decided outside the plan (affinity-on-next-touch) honour the

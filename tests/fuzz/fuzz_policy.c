@@ -3,7 +3,8 @@
  * libFuzzer target: arbitrary settings, topologies and observations, several
  * intervals per input. No crash, no sanitizer report, and every plan keeps the
  * invariants the mover relies on (abort() otherwise):
- *   - a node never receives more pages than it has free;
+ *   - a node never receives more pages than it has free once the plan's
+ *     demotions (run first) are done;
  *   - a fast node receiving promotions ends at or below its high watermark;
  *   - every move crosses tiers, from a node of the topology to another;
  *   - no more moves than the budget; batches partition the moves.
@@ -69,7 +70,7 @@ static void check(const struct policy_topology *t, const struct policy_config *c
 		uint64_t high = (uint64_t)(n->capacity_pages * cfg->high_wmark);
 
 		/* Beyond free room only promotions left to the kernel's reclaim (counted). */
-		if (in[k] > n->free_pages + p->c.displaced)
+		if (in[k] > n->free_pages + out[k] + p->c.displaced)
 			abort();
 		/* Promotions never fill a fast node: above the watermark only swaps. */
 		if (n->tier == POLICY_TIER_FAST && in[k] &&

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -104,7 +105,8 @@ static const struct policy_node *topo_node(const struct policy_topology *t, uint
 }
 
 /*
- * What every plan must satisfy: no node receives more than it has free, none
+ * What every plan must satisfy: no node receives more than it has free once
+ * the plan's demotions (which run first) are done, none
  * ends above capacity, a fast node receiving promotions ends at or below its
  * high watermark, every move crosses tiers, no page moves twice, and batches
  * partition the moves by (process, destination, direction), demotions first.
@@ -136,7 +138,8 @@ static void check_plan(const struct policy_topology *t, const struct policy_conf
 		const struct policy_node *n = &t->nodes[k];
 		uint64_t used = n->capacity_pages - n->free_pages;
 
-		assert_true(in[k] <= n->free_pages);
+		/* what is free now, and what this plan's demotions free first */
+		assert_true(in[k] <= n->free_pages + out[k]);
 		assert_true(out[k] <= used);
 		assert_true(used + in[k] - out[k] <= n->capacity_pages);
 		/* Promotions never fill a fast node: above the watermark only swaps. */
@@ -347,7 +350,10 @@ static void test_full_node(void **state)
 				 2 + (i * 7) % 20 >= 17);
 	world_fini(&w);
 
-	/* No free page at all: demote down to the low watermark, promote nothing yet. */
+	/*
+	 * No free page at all: demote down to the low watermark; the
+	 * promotions take pages those demotions free (they run first).
+	 */
 	world_init(&w, 1000, 0);
 	world_start(&w);
 	for (i = 0; i < 1000; i++)
@@ -357,14 +363,8 @@ static void test_full_node(void **state)
 	tick(&w);
 	check_plan(&w.topo, &w.cfg, &w.plan);
 	assert_int_equal(w.plan.c.demoted, 200);
-	assert_int_equal(w.plan.c.promoted, 0);
-	assert_int_equal(w.plan.c.skipped_capacity, 20);
-	/* The mover did it: 200 pages free now. */
-	w.nodes[0].free_pages = 200;
-	tick(&w);
-	check_plan(&w.topo, &w.cfg, &w.plan);
 	assert_int_equal(w.plan.c.promoted, 20);
-	assert_int_equal(w.plan.c.demoted, 0);
+	assert_int_equal(w.plan.c.skipped_capacity, 0);
 	world_fini(&w);
 }
 
@@ -458,6 +458,7 @@ static void test_pingpong(void **state)
 	world_init(&w, 1000, 1000);
 	w.cfg.cooldown = 2;
 	w.cfg.pingpong_window = 10;
+	w.cfg.threshold_relax = 0.0625; /* slower than the default: the steps are seen */
 	world_start(&w);
 	see(&w, 60, BASE, 1, 2);
 	tick(&w); /* interval 1: promoted */
@@ -512,7 +513,9 @@ static void test_pingpong(void **state)
 	tick(&w); /* interval 3: promoted back */
 	assert_int_equal(w.plan.c.promoted, 1);
 	assert_int_equal(w.plan.c.pingpong, 1);
-	assert_true(w.plan.c.next_threshold == 2.0);
+	/* no promotion was wasted: the threshold stays */
+	assert_int_equal(w.plan.c.pingpong_wasted, 0);
+	assert_true(w.plan.c.next_threshold == 1.5);
 	world_fini(&w);
 
 	/* Outside the window a reversal is no ping-pong. */
@@ -565,6 +568,9 @@ static void test_pid_overrides(void **state)
 	assert_int_equal(w.plan.nr_moves, 4);
 	/* Per-process batches: 71, 72 and 73 each get one. */
 	assert_int_equal(w.plan.nr_batches, 3);
+	assert_true(policy_pid_excluded(w.pol, 70));
+	assert_false(policy_pid_excluded(w.pol, 71));
+	assert_false(policy_pid_excluded(w.pol, 99));
 
 	/* Replaced while running: 72 uncapped, 73 now excluded; a bad set keeps these. */
 	assert_int_equal(policy_set_pids(w.pol, now, 1), 0);
@@ -573,6 +579,8 @@ static void test_pid_overrides(void **state)
 	tick(&w);
 	check_plan(&w.topo, &w.cfg, &w.plan);
 	assert_null(find_move(&w.plan, 73, BASE + PAGE));
+	assert_true(policy_pid_excluded(w.pol, 73));
+	assert_false(policy_pid_excluded(w.pol, 70));
 	/* 72's three left over, 70's page, 71's at 1.75 now that 71 has no own threshold. */
 	assert_int_equal(w.plan.c.promoted, 5);
 	assert_non_null(find_move(&w.plan, 70, BASE));
@@ -1014,7 +1022,7 @@ static void test_latency_separates_saturated_faults(void **state)
  * The limit is the latency that lets in half the fast tier's room: with 2000
  * pages faulting at 1..100 ms (20 at each ms) and room 500, the 250th
  * shortest, 13 ms; only those pages become hot. It follows the workload
- * within an interval, and without latencies it is the setting again.
+ * within an interval; an interval with fewer faults than that keeps it.
  */
 static void test_latency_limit_quantile(void **state)
 {
@@ -1035,19 +1043,25 @@ static void test_latency_limit_quantile(void **state)
 	/* 20 pages per ms up to 13 ms: candidates after their second fault */
 	assert_int_equal(w.plan.c.candidates, 260);
 	assert_true(w.plan.c.promoted <= w.plan.c.fast_room);
+	/*
+	 * Fewer faulting pages than the room's share (250): the limit stands,
+	 * and pages faulting at 50 ms do not become hot by the gap.
+	 */
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 100; i++)
+			see_lat(&w, 9, BASE + (3000 + i) * PAGE, 1, 50000);
+		tick(&w);
+		assert_true(w.plan.c.hot_latency_ms == 13.0);
+	}
+	assert_int_equal(w.plan.c.candidates, 0);
+	/* No latencies at all: it stands too. */
+	tick(&w);
+	assert_true(w.plan.c.hot_latency_ms == 13.0);
 	/* The workload slows down tenfold: the limit follows at once. */
 	for (i = 0; i < 2000; i++)
 		see_lat(&w, 9, BASE + i * PAGE, 1, 10000 + (i % 100) * 10000);
 	tick(&w);
 	assert_true(w.plan.c.hot_latency_ms == 100.0); /* 130 ms, capped by the setting */
-	/* No latencies: the setting. */
-	tick(&w);
-	assert_true(w.plan.c.hot_latency_ms == 100.0);
-	/* Fewer faulting pages than half the room: the setting lets all in. */
-	for (i = 0; i < 100; i++)
-		see_lat(&w, 9, BASE + i * PAGE, 1, 50000);
-	tick(&w);
-	assert_true(w.plan.c.hot_latency_ms == 100.0);
 	world_fini(&w);
 	(void)state;
 }
@@ -1195,6 +1209,217 @@ static void test_single_threaded_fast_pages(void **state)
 	(void)state;
 }
 
+/* A write sample of a fast page of a single-threaded process (user/write_sampler.h). */
+static void sample(struct world *w, uint32_t tgid, uint64_t addr, bool written)
+{
+	see(w, tgid, addr, 0, written);
+	w->obs[w->nr_obs - 1].flags = POLICY_OBS_SAMPLED;
+}
+
+/*
+ * Write samples make the fast pages of a single-threaded process judgeable:
+ * a sample without a write halves the page's heat (on top of the decay),
+ * so that a page written every interval and then no more is traded for a
+ * hot slow page within a few intervals, while pages still written are not;
+ * a page whose only word is a plain fault (no flag) is still no victim.
+ */
+static void test_write_samples(void **state)
+{
+	struct world w;
+	double h1, h2;
+	size_t i;
+	int t;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
+	w.cfg.demote_idle = 0; /* demoted only to trade places */
+	world_start(&w);
+	/* 10 intervals: pages 0-9 written in every window, 10-19 then go quiet. */
+	for (t = 0; t < 10; t++) {
+		for (i = 0; i < 20; i++)
+			sample(&w, 5, BASE + (uint64_t)i * PAGE, true);
+		tick(&w);
+	}
+	assert_int_equal(w.plan.nr_moves, 0);
+	h1 = hot_of(&w, 5, BASE);
+	assert_true(h1 > 4.0); /* ~ (1 - 0.875^10) / (1 - 0.875) */
+	for (i = 0; i < 20; i++)
+		sample(&w, 5, BASE + (uint64_t)i * PAGE, i < 10);
+	tick(&w);
+	h2 = hot_of(&w, 5, BASE + 10 * PAGE);
+	/* decayed once and halved: well below the written page's heat */
+	assert_true(h2 < h1 * 0.875 / 2 + 0.01);
+	assert_true(hot_of(&w, 5, BASE) > h1);
+	/* Two more quiet intervals: below the threshold (1.5), while a hot slow page waits. */
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 20; i++)
+			sample(&w, 5, BASE + (uint64_t)i * PAGE, i < 10);
+		tick(&w);
+	}
+	assert_true(hot_of(&w, 5, BASE + 10 * PAGE) < 1.5);
+	/* above the high watermark: only trades, one per free page */
+	w.nodes[0].free_pages = 5;
+	for (i = 0; i < 20; i++)
+		sample(&w, 5, BASE + (uint64_t)i * PAGE, i < 10);
+	for (i = 0; i < 5; i++)
+		see(&w, 5, BASE + (uint64_t)(100 + i) * PAGE, 1, 3);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.promoted, 5);
+	assert_int_equal(w.plan.c.demoted, 5);
+	for (i = 0; i < w.plan.nr_moves; i++) {
+		const struct policy_move *m = &w.plan.moves[i];
+
+		if (m->to_node == 1) /* a demotion: one of the quiet pages */
+			assert_true(m->addr >= BASE + 10 * PAGE && m->addr < BASE + 20 * PAGE);
+	}
+	world_fini(&w);
+
+	/* The same quiet pages seen by plain faults only (no flag): never victims. */
+	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
+	w.cfg.demote_idle = 0;
+	world_start(&w);
+	for (t = 0; t < 10; t++) {
+		for (i = 0; i < 20; i++) {
+			see(&w, 5, BASE + (uint64_t)i * PAGE, 0, 1);
+			w.obs[w.nr_obs - 1].flags = 0;
+		}
+		tick(&w);
+	}
+	w.nodes[0].free_pages = 1;
+	for (t = 0; t < 12; t++)
+		tick(&w);
+	for (i = 0; i < 5; i++)
+		see(&w, 5, BASE + (uint64_t)(100 + i) * PAGE, 1, 3);
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 0);
+	assert_int_equal(w.plan.c.skipped_capacity, 5);
+	world_fini(&w);
+
+	/*
+	 * A promoted page whose hint fault (taken on the slow node before the
+	 * move) is read in the next interval, with its write sample on the
+	 * fast node: the sample says where it is. Neither order of the two
+	 * observations resets its heat or counts a reverted promotion.
+	 */
+	for (t = 0; t < 2; t++) {
+		world_init(&w, 1000, 1000);
+		w.cfg.hot_latency_auto = 0;
+		world_start(&w);
+		see(&w, 6, BASE, 1, 3);
+		tick(&w);
+		assert_int_equal(w.plan.c.promoted, 1);
+		h1 = hot_of(&w, 6, BASE);
+		if (t)
+			sample(&w, 6, BASE, true);
+		see(&w, 6, BASE, 1, 1); /* the fault before the move */
+		w.obs[w.nr_obs - 1].flags = 0;
+		if (!t)
+			sample(&w, 6, BASE, true);
+		tick(&w);
+		assert_int_equal(w.plan.c.reverted, 0);
+		assert_int_equal(w.plan.c.node_changed, 0);
+		assert_int_equal(w.plan.nr_moves, 0);
+		assert_true(hot_of(&w, 6, BASE) > h1);
+		world_fini(&w);
+	}
+
+	/* A page both faulting (no flag) and sampled in one interval stays a candidate. */
+	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
+	w.cfg.demote_idle = 0;
+	world_start(&w);
+	sample(&w, 5, BASE, false);
+	see(&w, 5, BASE, 0, 1);
+	w.obs[w.nr_obs - 1].flags = 0;
+	tick(&w);
+	w.nodes[0].free_pages = 1;
+	see(&w, 5, BASE + 100 * PAGE, 1, 3);
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 1);
+	assert_non_null(find_move(&w.plan, 5, BASE));
+	world_fini(&w);
+	(void)state;
+}
+
+/*
+ * Every reversal within the window is ping-pong; a wasted promotion is one
+ * demoted again without having been hot on the fast tier, and only those
+ * raise the threshold. A page seen hot there (write samples) that then
+ * cools and goes back is the workload moving on.
+ */
+static void test_pingpong_proven(void **state)
+{
+	struct world w;
+	int hot_there, t;
+
+	for (hot_there = 0; hot_there < 2; hot_there++) {
+		world_init(&w, 1000, 1000);
+		w.cfg.hot_latency_auto = 0;
+		w.cfg.demote_idle = 0;
+		world_start(&w);
+		see(&w, 8, BASE, 1, 3);
+		tick(&w);
+		assert_int_equal(w.plan.c.promoted, 1);
+		for (t = 0; t < 10; t++) { /* past the cooldown, within the window */
+			sample(&w, 8, BASE, hot_there && t < 6);
+			tick(&w);
+		}
+		assert_true(hot_of(&w, 8, BASE) < 0.75);
+		w.nodes[0].free_pages = 5; /* full: a hot slow page trades with it */
+		sample(&w, 8, BASE, false);
+		see(&w, 8, BASE + 100 * PAGE, 1, 3);
+		tick(&w);
+		assert_non_null(find_move(&w.plan, 8, BASE));
+		assert_int_equal(w.plan.c.pingpong, 1);
+		assert_int_equal(w.plan.c.pingpong_wasted, !hot_there);
+		assert_true(w.plan.c.next_threshold == (hot_there ? 1.5 : 2.0));
+		world_fini(&w);
+	}
+	(void)state;
+}
+
+/*
+ * A fault taken before the previous interval's moves ended (the daemon's
+ * POLICY_OBS_STALE_NODE) reports where the page was before our promotion:
+ * it keeps its heat and its node. The same fault after the moves means the
+ * kernel (or a failed move) put it back: reverted, heat reset.
+ */
+static void test_stale_node(void **state)
+{
+	struct world w;
+	int stale;
+
+	for (stale = 0; stale < 2; stale++) {
+		world_init(&w, 1000, 1000);
+		w.cfg.hot_latency_auto = 0;
+		world_start(&w);
+		see(&w, 7, BASE, 1, 3);
+		tick(&w);
+		assert_int_equal(w.plan.c.promoted, 1);
+		see(&w, 7, BASE, 1, 1);
+		w.obs[w.nr_obs - 1].flags = stale ? POLICY_OBS_STALE_NODE : 0;
+		tick(&w);
+		assert_int_equal(w.plan.c.reverted, !stale);
+		assert_int_equal(w.plan.c.node_changed, !stale);
+		if (stale)
+			assert_true(hot_of(&w, 7, BASE) > 2.0);
+		else
+			assert_true(hot_of(&w, 7, BASE) <= 1.0);
+		/* Two intervals on, the flag no longer covers a move: the node counts. */
+		if (stale) {
+			tick(&w);
+			see(&w, 7, BASE, 1, 1);
+			w.obs[w.nr_obs - 1].flags = POLICY_OBS_STALE_NODE;
+			tick(&w);
+			assert_int_equal(w.plan.c.node_changed, 1);
+		}
+		world_fini(&w);
+	}
+	(void)state;
+}
+
 /*
  * demote_idle 0 (the default): above the high watermark nothing is demoted
  * until promotions wait; each then trades places with a colder page.
@@ -1261,12 +1486,12 @@ static void test_config_set(void **state)
 		lines++;
 	}
 	/* Every setting but interval_ms, which is the daemon's interval. */
-	assert_int_equal(lines, 18);
+	assert_int_equal(lines, 19);
 	assert_int_equal(policy_config_set(&b, "interval_ms", "1000"), -ENOENT);
 	b.interval_ms = a.interval_ms;
 	/* Every field; the padding before pids is not a setting. */
 	assert_memory_equal(&a, &b,
-			    offsetof(struct policy_config, demote_idle) + sizeof(a.demote_idle));
+			    offsetof(struct policy_config, write_sample) + sizeof(a.write_sample));
 	free(buf);
 }
 
@@ -1277,6 +1502,9 @@ int main(void)
 		cmocka_unit_test(test_decay),
 		cmocka_unit_test(test_watermarks),
 		cmocka_unit_test(test_swap_for_hot),
+		cmocka_unit_test(test_write_samples),
+		cmocka_unit_test(test_stale_node),
+		cmocka_unit_test(test_pingpong_proven),
 		cmocka_unit_test(test_full_node),
 		cmocka_unit_test(test_budget_pages),
 		cmocka_unit_test(test_budget_mbps),

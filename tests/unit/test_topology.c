@@ -12,26 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fake_tree.h"
 #include "topology.h"
-
-static char root[256];
-
-static void put(const char *rel, const char *content)
-{
-	char path[512], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
 
 static void meminfo(int node, unsigned long total, unsigned long freekb)
 {
@@ -42,22 +24,18 @@ static void meminfo(int node, unsigned long total, unsigned long freekb)
 		 "Node %d MemTotal:       %lu kB\nNode %d MemFree:        %lu kB\n"
 		 "Node %d MemUsed:        %lu kB\n",
 		 node, total, node, freekb, node, total - freekb);
-	put(rel, buf);
+	fake_put(rel, buf);
 }
 
 static int setup(void **state)
 {
-	strcpy(root, "/tmp/pautonuma-topo-XXXXXX");
-	assert_non_null(mkdtemp(root));
+	fake_tree_create("topo");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd);
+	return fake_tree_remove();
 }
 
 /* The rig: node 0 DRAM + CPUs in tier 4, node 1 dax kmem in tier 22. */
@@ -66,13 +44,13 @@ static void test_memory_tiers(void **state)
 	struct topology t;
 	char why[256];
 
-	put("devices/system/node/has_memory", "0-1\n");
-	put("devices/system/node/has_cpu", "0\n");
+	fake_put("devices/system/node/has_memory", "0-1\n");
+	fake_put("devices/system/node/has_cpu", "0\n");
 	meminfo(0, 914000, 800000);
 	meminfo(1, 1966080, 1966000);
-	put("devices/virtual/memory_tiering/memory_tier4/nodelist", "0\n");
-	put("devices/virtual/memory_tiering/memory_tier22/nodelist", "1\n");
-	assert_int_equal(topology_read(root, &t, why, sizeof(why)), 0);
+	fake_put("devices/virtual/memory_tiering/memory_tier4/nodelist", "0\n");
+	fake_put("devices/virtual/memory_tiering/memory_tier22/nodelist", "1\n");
+	assert_int_equal(topology_read(fake_root, &t, why, sizeof(why)), 0);
 	assert_int_equal(t.nr, 2);
 	assert_int_equal(t.source, TOPO_FROM_MEMORY_TIERS);
 	assert_int_equal(t.nodes[0].tier, TOPO_FAST);
@@ -84,7 +62,7 @@ static void test_memory_tiers(void **state)
 	assert_int_equal(topology_count(&t, TOPO_FAST), 1);
 
 	meminfo(0, 914000, 1234);
-	assert_int_equal(topology_refresh(root, &t), 0);
+	assert_int_equal(topology_refresh(fake_root, &t), 0);
 	assert_int_equal(topology_node(&t, 0)->free_kb, 1234);
 }
 
@@ -94,14 +72,14 @@ static void test_two_fast_nodes_one_tier(void **state)
 	struct topology t;
 	char why[256];
 
-	put("devices/system/node/has_memory", "0-2\n");
-	put("devices/system/node/has_cpu", "0-1\n");
+	fake_put("devices/system/node/has_memory", "0-2\n");
+	fake_put("devices/system/node/has_cpu", "0-1\n");
 	meminfo(0, 1000, 10);
 	meminfo(1, 1000, 10);
 	meminfo(2, 4000, 10);
-	put("devices/virtual/memory_tiering/memory_tier4/nodelist", "0-1\n");
-	put("devices/virtual/memory_tiering/memory_tier22/nodelist", "2\n");
-	assert_int_equal(topology_read(root, &t, why, sizeof(why)), 0);
+	fake_put("devices/virtual/memory_tiering/memory_tier4/nodelist", "0-1\n");
+	fake_put("devices/virtual/memory_tiering/memory_tier22/nodelist", "2\n");
+	assert_int_equal(topology_read(fake_root, &t, why, sizeof(why)), 0);
 	assert_int_equal(topology_count(&t, TOPO_FAST), 2);
 	assert_int_equal(topology_node(&t, 2)->tier, TOPO_SLOW);
 }
@@ -112,11 +90,11 @@ static void test_cpuless_fallback(void **state)
 	struct topology t;
 	char why[256];
 
-	put("devices/system/node/has_memory", "0,2\n");
-	put("devices/system/node/has_cpu", "0\n");
+	fake_put("devices/system/node/has_memory", "0,2\n");
+	fake_put("devices/system/node/has_cpu", "0\n");
 	meminfo(0, 1000, 10);
 	meminfo(2, 4000, 10);
-	assert_int_equal(topology_read(root, &t, why, sizeof(why)), 0);
+	assert_int_equal(topology_read(fake_root, &t, why, sizeof(why)), 0);
 	assert_int_equal(t.source, TOPO_FROM_CPULESS);
 	assert_int_equal(t.nr, 2);
 	assert_int_equal(topology_node(&t, 2)->tier, TOPO_SLOW);
@@ -128,12 +106,12 @@ static void test_override(void **state)
 	struct topology t;
 	char why[256];
 
-	put("devices/system/node/has_memory", "0-2\n");
-	put("devices/system/node/has_cpu", "0\n");
+	fake_put("devices/system/node/has_memory", "0-2\n");
+	fake_put("devices/system/node/has_cpu", "0\n");
 	meminfo(0, 1000, 10);
 	meminfo(1, 1000, 10);
 	meminfo(2, 1000, 10);
-	assert_int_equal(topology_read(root, &t, why, sizeof(why)), 0);
+	assert_int_equal(topology_read(fake_root, &t, why, sizeof(why)), 0);
 	assert_int_equal(topology_count(&t, TOPO_SLOW), 2);
 	assert_int_equal(topology_override(&t, "fast=0-1,slow=2", why, sizeof(why)), 0);
 	assert_int_equal(t.source, TOPO_FROM_OVERRIDE);
@@ -167,7 +145,7 @@ static void test_missing_sysfs(void **state)
 	struct topology t;
 	char why[256];
 
-	assert_int_equal(topology_read(root, &t, why, sizeof(why)), -ENOENT);
+	assert_int_equal(topology_read(fake_root, &t, why, sizeof(why)), -ENOENT);
 	assert_non_null(strstr(why, "has_memory"));
 }
 
@@ -176,8 +154,8 @@ static void test_kernel_pages(void **state)
 {
 	char path[300];
 
-	snprintf(path, sizeof(path), "%s/zoneinfo", root);
-	put("zoneinfo", "Node 0, zone      DMA\n  pages free     3968\n        managed  3840\n"
+	snprintf(path, sizeof(path), "%s/zoneinfo", fake_root);
+	fake_put("zoneinfo", "Node 0, zone      DMA\n  pages free     3968\n        managed  3840\n"
 			"Node 0, zone    DMA32\n  pages free     20000\n        managed  60000\n"
 			"Node 0, zone  Movable\n        managed  0\n"
 			"Node 1, zone   Normal\n        managed  0\n"
@@ -185,10 +163,10 @@ static void test_kernel_pages(void **state)
 	assert_int_equal(topology_kernel_pages(path, 0), 63840);
 	assert_int_equal(topology_kernel_pages(path, 1), 0);
 	assert_int_equal(topology_kernel_pages(path, 2), -ENOENT);
-	put("zoneinfo", "Node 1, zone   Normal\n        managed  229376\n"
+	fake_put("zoneinfo", "Node 1, zone   Normal\n        managed  229376\n"
 			"Node 1, zone  Movable\n        managed  0\n");
 	assert_int_equal(topology_kernel_pages(path, 1), 229376);
-	snprintf(path, sizeof(path), "%s/no-such-file", root);
+	snprintf(path, sizeof(path), "%s/no-such-file", fake_root);
 	assert_int_equal(topology_kernel_pages(path, 1), -ENOENT);
 }
 
