@@ -315,7 +315,6 @@ int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, c
 				"the kernel's reclaim only\n",
 				wwhy);
 			pcfg.write_sample = 0;
-			d->o.policy.write_sample = 0;
 			err = 0;
 		}
 	}
@@ -583,13 +582,6 @@ static int on_sample(void *ctx, uint64_t addr, int node, bool written)
 }
 
 /*
- * Write samples of the fast-tier pages of the managed single-threaded
- * processes (the filter's, or with --all those in this interval's heat
- * map): clear their soft-dirty bits, wait the window, read the bits back. Each page becomes one POLICY_OBS_SAMPLED
- * observation. A process that cannot be sampled is skipped, with a
- * message once; 0 or -ENOMEM.
- */
-/*
  * The next window from this one's written share: for pages written at one
  * rate r the share is 1 - exp(-r W), so W' = W ln(1 - target) / ln(1 - share)
  * hits the target in one step; at most 2x either way per interval, as the
@@ -611,6 +603,13 @@ static double next_window(double w, uint64_t written, uint64_t pages, double max
 	return w < SAMPLE_WINDOW_MIN_MS ? SAMPLE_WINDOW_MIN_MS : w > max_ms ? max_ms : w;
 }
 
+/*
+ * Write samples of the fast-tier pages of the managed single-threaded
+ * processes (the filter's, or with --all those in this interval's heat
+ * map): clear their soft-dirty bits, wait the window, read the bits back.
+ * Each page becomes one POLICY_OBS_SAMPLED observation. A process that
+ * cannot be sampled is skipped; 0 or -ENOMEM.
+ */
 static int sample_writes(struct daemon *d, const struct filter_entry *f, size_t nf, FILE *out)
 {
 	double max_ms = d->o.policy.interval_ms / 4.0, window_ms;
@@ -677,12 +676,17 @@ static int sample_writes(struct daemon *d, const struct filter_entry *f, size_t 
 	return 0;
 }
 
-static uint64_t cpu_ns(void)
+static uint64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct heat_batch *heat,
@@ -759,14 +763,9 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			err = move_batch(d, d->plan.moves, b,
 					 b->promote ? &d->t.promoted : &d->t.demoted, out);
 		}
-		if (d->plan.nr_batches) {
-			struct timespec ts;
-
-			/* the clock of bpf_ktime_get_ns(), which stamps the faults */
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			d->moved_until_ns =
-				(uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		}
+		/* the clock of bpf_ktime_get_ns(), which stamps the faults */
+		if (d->plan.nr_batches)
+			d->moved_until_ns = clock_ns(CLOCK_MONOTONIC);
 		if (err)
 			goto out;
 	}

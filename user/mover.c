@@ -13,6 +13,7 @@
 
 #include "crashpoint.h"
 #include "mover.h"
+#include "pagemap.h"
 
 void mover_init(struct mover *m, struct journal *j)
 {
@@ -145,28 +146,16 @@ cleanup:
 
 void mover_touch_page(int pid, void *addr)
 {
-	char byte, path[64];
+	char byte;
 	struct iovec local = { .iov_base = &byte, .iov_len = 1 };
 	struct iovec remote = { .iov_base = addr, .iov_len = 1 };
-	uint64_t entry = 0;
-	long psz = sysconf(_SC_PAGESIZE);
-	int fd;
 
 	/*
 	 * Only a page that is there (pagemap "present": a PROT_NONE PTE is)
 	 * is touched: reading a never-touched page would map the zero page.
 	 */
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!pid || !(pagemap_entry(pid, (uintptr_t)addr) & PAGEMAP_PRESENT))
 		return;
-	if (pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)addr / psz) * sizeof(entry)) !=
-		    sizeof(entry) ||
-	    !(entry >> 63)) {
-		close(fd);
-		return;
-	}
-	close(fd);
 	/* Failure (unmapped, gone) leaves the page as move_pages saw it. */
 	(void)process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }

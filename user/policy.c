@@ -971,10 +971,10 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 		}
 		/*
 		 * A write sample without a write: the page was not written
-		 * within the sampling window. Halving (on top
-		 * of the decay) lets a page that went cold make way within a
-		 * few intervals, not the ~13 that decay alone takes from the
-		 * heat of a page written every interval.
+		 * within the sampling window. Halving (on top of the decay)
+		 * lets a page that went cold make way within a few intervals,
+		 * not the ~13 that decay alone takes from the heat of a page
+		 * written every interval.
 		 */
 		if ((o->flags & POLICY_OBS_SAMPLED) && !o->faults_delta)
 			e->hot >>= 1;

@@ -179,21 +179,6 @@ int write_sampler_pfn_node(const struct write_sampler *s, uint64_t pfn)
 	return -1;
 }
 
-/* The pagemap entry of our own page @p, or 0. */
-static uint64_t own_entry(const volatile char *p, long page_size)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / (uintptr_t)page_size * sizeof(e))) !=
-	    sizeof(e))
-		e = 0;
-	close(fd);
-	return e;
-}
-
 int write_sampler_probe(char *why, size_t why_len)
 {
 	long psz = sysconf(_SC_PAGESIZE);
@@ -214,9 +199,9 @@ int write_sampler_probe(char *why, size_t why_len)
 		snprintf(why, why_len, "cannot write /proc/self/clear_refs: %s", strerror(-err));
 		goto out;
 	}
-	clean = own_entry(p, psz);
+	clean = pagemap_entry(0, (uintptr_t)p);
 	p[0] = 2;
-	dirty = own_entry(p, psz);
+	dirty = pagemap_entry(0, (uintptr_t)p);
 	if (!(clean & PAGEMAP_PRESENT) || (clean & PAGEMAP_SOFT_DIRTY) ||
 	    !(dirty & PAGEMAP_SOFT_DIRTY)) {
 		err = -EOPNOTSUPP;

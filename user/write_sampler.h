@@ -26,13 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pagemap.h"
 #include "proc_ident.h"
-
-/* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst) */
-#define PAGEMAP_PRESENT (1ull << 63)
-#define PAGEMAP_EXCLUSIVE (1ull << 56)
-#define PAGEMAP_SOFT_DIRTY (1ull << 55)
-#define PAGEMAP_PFN_MASK ((1ull << 55) - 1)
 
 struct write_sampler;
 
