@@ -29,6 +29,10 @@
  * is about their median time between writes. A page written within it is
  * then hotter than half of the fast tier, one not written colder: the
  * policy trades away only the colder half, and only for hotter pages.
+ * (Not the policy's latency limit: clear_refs arms every page of the
+ * process at once, and where faults are costly the pages are then written
+ * in turn, so a window as short as the limit, 10-40 ms in the rig, saw
+ * fewer pages written than the fast tier holds hot ones.)
  */
 #define SAMPLE_WRITTEN_SHARE 0.5
 #define SAMPLE_WINDOW_MIN_MS 1.0
@@ -65,6 +69,7 @@ struct daemon {
 	struct nt_fault *ntf;
 	size_t ntf_cap;
 	uint64_t addrs[DAEMON_GROUP_PAGES]; /* one group of a batch */
+	int status[DAEMON_GROUP_PAGES]; /* and where its pages ended */
 	/* published each interval (stats file, metrics) */
 	struct pn_stats_proc *procs;
 	size_t nprocs, procs_cap;
@@ -356,7 +361,10 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 		/* plan->moves are sorted by address within a batch. */
 		for (k = 0; k < n; k++)
 			d->addrs[k] = mv[i + k].addr;
-		err = mover_move_pages(&d->m, &id, d->addrs, (uint32_t)n, b->to_node, &res);
+		for (k = 0; k < n; k++)
+			d->status[k] = MOVER_STATUS_UNSET;
+		err = mover_move_pages(&d->m, &id, d->addrs, (uint32_t)n, b->to_node, &res,
+				       d->status);
 		if (err == -ESRCH && !res.begin_seq) {
 			d->t.gone++;
 			fprintf(log,
@@ -378,6 +386,11 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 		else if (p)
 			p->demoted += res.c.at_dst;
 		d->t.failed += n - res.c.at_dst;
+		/* Left where they were: their next faults there are no news. */
+		for (k = 0; k < n; k++)
+			if (d->status[k] >= 0 && d->status[k] != (int)b->to_node)
+				policy_note_failed(d->pol, b->tgid, b->start_time, d->addrs[k],
+						   (uint32_t)d->status[k]);
 		i += n;
 	}
 	return 0;
@@ -489,6 +502,17 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 	err = nt_plan(d->nt, d->ntf, nfault, budget, nt_busy, d, &d->nt_plan, &c);
 	if (err)
 		return err;
+	/*
+	 * Like the policy's own moves: the cooldown starts whatever the
+	 * outcome (noted first: move_batch() then notes the failed ones).
+	 */
+	for (i = 0; i < d->nt_plan.nr_moves; i++) {
+		const struct policy_move *mv = &d->nt_plan.moves[i];
+
+		tn = topology_node(&d->topo, (int)mv->to_node);
+		policy_note_move(d->pol, mv->tgid, mv->start_time, mv->addr, mv->to_node,
+				 tn && tn->tier == TOPO_FAST);
+	}
 	for (i = 0; i < d->nt_plan.nr_batches; i++) {
 		const struct policy_batch *b = &d->nt_plan.batches[i];
 
@@ -499,14 +523,6 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 			err = move_batch(d, d->nt_plan.moves, b, &d->t.next_touch, out);
 		if (err)
 			return err;
-	}
-	/* Like the policy's own moves: the cooldown starts whatever the outcome. */
-	for (i = 0; i < d->nt_plan.nr_moves; i++) {
-		const struct policy_move *mv = &d->nt_plan.moves[i];
-
-		tn = topology_node(&d->topo, (int)mv->to_node);
-		policy_note_move(d->pol, mv->tgid, mv->start_time, mv->addr, mv->to_node,
-				 tn && tn->tier == TOPO_FAST);
 	}
 	fprintf(out,
 		"next-touch: %llu marks, %llu pages decided, %llu already in place, %llu planned "
@@ -774,7 +790,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "
 		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu "
 		"(%llu wasted), "
-		"%llu hot of %llu fast room (share %.3f), hot latency %.1f ms, %llu promotions by reclaim, "
+		"%llu hot of %llu fast room, hot latency %.1f ms (cold pass %.4f), %llu promotions by reclaim, "
 		"%llu reverted by reclaim",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
 		(unsigned long long)d->plan.c.promoted, (unsigned long long)d->plan.c.demoted,
@@ -784,8 +800,10 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		(unsigned long long)d->plan.c.pingpong,
 		(unsigned long long)d->plan.c.pingpong_wasted,
 		(unsigned long long)d->plan.c.hot_pages, (unsigned long long)d->plan.c.fast_room,
-		d->plan.c.hot_share, d->plan.c.hot_latency_ms,
+		d->plan.c.hot_latency_ms, d->plan.c.cold_pass,
 		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted);
+	if (d->plan.c.phase_change)
+		fputs(", phase change (threshold and limit reset)", out);
 	if (!d->o.dry_run)
 		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
 			(unsigned long long)(d->t.promoted - prom0),

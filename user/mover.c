@@ -283,7 +283,7 @@ static void abort_unmoved(struct mover *m, const int64_t *seqs, uint32_t n, int 
 }
 
 int mover_move_pages(struct mover *m, const struct proc_ident *id, const uint64_t *addrs,
-		     uint32_t npages, int dst, struct batch_result *res)
+		     uint32_t npages, int dst, struct batch_result *res, int *status_out)
 {
 	uint64_t pmask = (1ULL << m->page_shift) - 1;
 	uint32_t i, r, nruns = 0, *run_first = NULL;
@@ -364,6 +364,8 @@ int mover_move_pages(struct mover *m, const struct proc_ident *id, const uint64_
 		}
 	}
 	crash_point(err ? "abort-persisted" : "commit-persisted");
+	if (status_out)
+		memcpy(status_out, status, npages * sizeof(*status));
 cleanup:
 	free(seqs);
 	free(run_first);

@@ -58,10 +58,13 @@ int mover_move_batch(struct mover *m, const struct proc_ident *id, uint64_t addr
  * move_pages(2) call: one BEGIN per contiguous run, all persisted before
  * anything moves, one COMMIT (or ABORT) per run after. For the daemon,
  * whose hot pages are scattered: the cost of a batch is per call, not per
- * page. @res sums the runs; res->begin_seq is the first BEGIN.
+ * page. @res sums the runs; res->begin_seq is the first BEGIN. When the
+ * COMMITs (or ABORTs) are written, @status_out (NULL: not wanted, else
+ * @npages entries) gets each page's outcome: its node, -errno, or
+ * MOVER_STATUS_UNSET when even the query failed; else it is left as is.
  */
 int mover_move_pages(struct mover *m, const struct proc_ident *id, const uint64_t *addrs,
-		     uint32_t npages, int dst, struct batch_result *res);
+		     uint32_t npages, int dst, struct batch_result *res, int *status_out);
 
 /*
  * Move (or with @dst < 0 only query) pages, pre-filling status with

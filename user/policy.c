@@ -45,9 +45,13 @@
 #define TABLE_MIN_SLOTS 1024
 #define LAT_MIN_US 100 /* latency limit floor: below it, timer noise */
 /* The share of the fast tier's room called hot: at most 1/2, at least 1/16. */
-#define HOT_SHARE_ONE 1024u
-#define HOT_SHARE_MAX (HOT_SHARE_ONE / 2)
-#define HOT_SHARE_MIN (HOT_SHARE_ONE / 16)
+/* Share of cold pages the latency limit lets pass, 1/COLD_PASS_ONE units. */
+#define COLD_PASS_ONE 1024u
+#define COLD_PASS_MAX 164u /* 16% */
+#define COLD_PASS_MIN 82u /* 8%: see policy_plan() */
+/* Wasted promotions in an interval below which the threshold is not raised. */
+#define PINGPONG_NOISE 8
+#define LAT_MIN_FAULTS 64 /* fewer latencies in an interval: the limit stands */
 
 enum { DIR_NONE = 0, DIR_PROMOTE = 1, DIR_DEMOTE = 2 };
 
@@ -102,9 +106,11 @@ struct policy {
 	uint32_t budget; /* pages per interval */
 	uint64_t pingpong_total;
 	uint32_t lat_us, lat_max_us; /* hot latency limit now and configured; 0 = off */
-	uint64_t last_room; /* fast_room of the last interval; 0 before the first */
-	uint32_t hot_share; /* of that room the latency limit lets in, 1/HOT_SHARE_ONE units */
-	uint32_t *lat_buf; /* this interval's latencies, for the limit's quantile */
+	bool lat_known; /* the limit was set from faults once */
+	double early_share; /* of the faults within the limit, average */
+	double faults_avg; /* timed faults per interval, average */
+	uint32_t cold_pass; /* of the cold pages the latency limit lets pass */
+	uint32_t *lat_buf; /* this interval's latencies, for the limit */
 	size_t lat_cap;
 
 	struct cand *prom; /* heap, then sorted hottest first */
@@ -168,7 +174,7 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->max_mbps = 256;
 	cfg->max_pages = 65536;
 	cfg->cooldown = 8;
-	cfg->pingpong_window = 32;
+	cfg->pingpong_window = 16;
 	cfg->pingpong_raise = 0.5;
 	cfg->threshold_max = 8.0;
 	cfg->threshold_relax = 0.25;
@@ -485,7 +491,7 @@ int policy_create(const struct policy_config *cfg, struct policy **out)
 	pol = calloc(1, sizeof(*pol));
 	if (!pol)
 		return -ENOMEM;
-	pol->hot_share = HOT_SHARE_MAX;
+	pol->cold_pass = COLD_PASS_MAX;
 	set_scalars(pol, cfg, budget);
 	pol->page_shift = (uint32_t)__builtin_ctz(cfg->page_size);
 
@@ -894,6 +900,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 		uint64_t vpn, s;
 		struct pentry *e;
 		uint64_t hot;
+		bool late;
 
 		if (!(o->flags & POLICY_OBS_SAMPLED) != !samples)
 			continue;
@@ -970,18 +977,24 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 				(e->last_seen == pol->now && e->fast_seen && is_fast(iv, e->node));
 		}
 		/*
-		 * A write sample without a write: the page was not written
-		 * within the sampling window. Halving (on top of the decay)
-		 * lets a page that went cold make way within a few intervals,
-		 * not the ~13 that decay alone takes from the heat of a page
-		 * written every interval.
+		 * Silence after being armed: a write sample without a write,
+		 * or a hint fault later than the latency limit. A hot page is
+		 * silent that long rarely, twice in a row almost never.
+		 * Halving (on top of the decay) lets a page that went cold make
+		 * way within two or three intervals, not the ~13 that decay
+		 * alone takes; a silent sample also caps the heat at the
+		 * threshold, so a second one makes the page a victim for any
+		 * candidate (after a phase change, the old hot set).
 		 */
-		if ((o->flags & POLICY_OBS_SAMPLED) && !o->faults_delta)
+		late = pol->lat_us && o->latency_us > pol->lat_us;
+		if ((o->flags & POLICY_OBS_SAMPLED) && !o->faults_delta) {
 			e->hot >>= 1;
-		/* A fault long after the scan is a page touched now and then: not heat. */
-		hot = (uint64_t)e->hot +
-		      (pol->lat_us && o->latency_us > pol->lat_us ? 0 : (uint64_t)o->faults_delta) *
-			      HOT_ONE;
+			if (e->hot > pol->thr_base)
+				e->hot = pol->thr_base;
+		} else if (late && o->faults_delta) {
+			e->hot >>= 1;
+		}
+		hot = (uint64_t)e->hot + (late ? 0 : (uint64_t)o->faults_delta) * HOT_ONE;
 		e->hot = hot > HOT_MAX ? HOT_MAX : (uint32_t)hot;
 		e->last_seen = pol->now;
 	}
@@ -1370,6 +1383,28 @@ static uint64_t managed_room(const struct interval *iv, bool tracked)
 	return room;
 }
 
+/*
+ * The share of chance candidates the latency limit tolerates. Tightened by
+ * 1/4 when our promotions come undone: wasted (demoted again without having
+ * been hot on the fast tier), or reverted by the kernel's reclaim, which
+ * sees the accesses of fast-tier pages we cannot, demoting more than 1% of
+ * what we promote. Grows back by 1/16 an interval while neither happens,
+ * and at once at a phase change (note_early_share()).
+ */
+static void adjust_cold_pass(struct policy *pol, struct policy_counters *c, bool tighten)
+{
+	if (tighten) {
+		pol->cold_pass -= pol->cold_pass / 4;
+		if (pol->cold_pass < COLD_PASS_MIN)
+			pol->cold_pass = COLD_PASS_MIN;
+	} else if (pol->cold_pass < COLD_PASS_MAX) {
+		pol->cold_pass += pol->cold_pass / 16 + 1;
+		if (pol->cold_pass > COLD_PASS_MAX)
+			pol->cold_pass = COLD_PASS_MAX;
+	}
+	c->cold_pass = (double)pol->cold_pass / COLD_PASS_ONE;
+}
+
 /* The k-th smallest (from 0) of a[0..n), k < n; reorders a (three-way quickselect). */
 static uint32_t select_kth(uint32_t *a, size_t n, size_t k)
 {
@@ -1404,63 +1439,116 @@ static uint32_t select_kth(uint32_t *a, size_t n, size_t k)
 }
 
 /*
- * The kernel's reclaim, which sees the accesses of fast-tier pages we
- * cannot, judges our promotions: when it demotes more than 1% of what we
- * promote, we called warm pages hot that then only trade places with
- * others. Let fewer in (1/8 less a time); grow back slowly while it
- * reverts none.
+ * A phase change shows as a jump in the share of faults within @ref_us,
+ * the limit untightened (COLD_PASS_MAX): by its making ~16% of the cold
+ * faults are within it, and the new hot pages on the slow tier add theirs.
+ * (Not the limit in force: tightened, the stretched faults of the new hot
+ * pages missed it, and the jump with them.) What the last phase taught, a
+ * tighter limit and a higher threshold, both answers to its cold pages
+ * passing by chance, would only hold the new one back: forget it. The
+ * averages move by a quarter of the new value per interval.
  */
-static void adjust_hot_share(struct policy *pol, struct policy_counters *c)
+static void note_early_share(struct interval *iv, size_t n, double ref_us)
 {
-	if (c->reverted * 100 > c->promoted + c->reverted) {
-		pol->hot_share -= pol->hot_share / 8;
-		if (pol->hot_share < HOT_SHARE_MIN)
-			pol->hot_share = HOT_SHARE_MIN;
-	} else if (!c->reverted && pol->hot_share < HOT_SHARE_MAX) {
-		pol->hot_share += pol->hot_share / 32 + 1;
-		if (pol->hot_share > HOT_SHARE_MAX)
-			pol->hot_share = HOT_SHARE_MAX;
+	struct policy *pol = iv->pol;
+	size_t early = 0, i;
+	double share;
+
+	for (i = 0; i < n; i++)
+		early += pol->lat_buf[i] <= ref_us;
+	share = (double)early / (double)n;
+	/*
+	 * 10 points above the usual share; not from an interval with a part
+	 * of a scan only (the scanner's passes drift across intervals): fewer
+	 * than half the usual faults.
+	 */
+	if (pol->early_share > 0 && share > pol->early_share + 0.10 && 2 * n >= pol->faults_avg) {
+		pol->cold_pass = COLD_PASS_MAX;
+		pol->thr_raise = 0;
+		iv->plan->c.phase_change = 1;
 	}
-	c->hot_share = (double)pol->hot_share / HOT_SHARE_ONE;
+	pol->early_share = pol->early_share ? (3 * pol->early_share + share) / 4 : share;
+	pol->faults_avg = pol->faults_avg ? (3 * pol->faults_avg + (double)n) / 4 : (double)n;
 }
 
 /*
- * The latency limit of this interval lets in as many pages as a share (at
- * most half, see adjust_hot_share()) of the room
- * the fast tier has for managed pages: it is the (room/2)-th shortest
- * latency among this interval's faults. Every page touched once per scan
- * period faults once per period, so counts cannot rank pages; the latency,
- * about 1/access rate, can. A fixed limit would let in the warm pages of a
- * busy workload and shut out the hot ones of a slow one; this limit follows
- * the workload within one interval, phase changes included.
+ * The latency limit, from the cold background of this interval's faults.
+ * Every page touched once per scan period faults once per period, so counts
+ * cannot rank pages; how soon after the scan it faults can. A cold page
+ * faults at any time in the period: its latencies spread evenly (rho faults
+ * per microsecond), while the hot pages' pile up after the scan. rho is
+ * read in a band clear of that pile, from a quarter to half of the third
+ * quartile's distance from the shortest latency (the scan's own time, D).
+ * With N cold faults (those past the band's start, and rho times its
+ * distance from D), the limit D + cold_pass * N / rho lets a cold page
+ * pass with probability ~cold_pass; to be hot it must pass twice in a row
+ * (a late fault halves its heat). Hot pages pass at any share of the slow
+ * tier, phase changes included, as they do not move the band. Where faults
+ * are costly (many pages armed at once, a slow machine) the pages fault in
+ * turn, the pile stretches, and the band is read at a faster clock than
+ * the pile's: hence a cold_pass of 16% (about 4% per cold page in the
+ * rig). Before, the limit let in half the fast tier's room: right while the
+ * kernel's reverts shrank that share, but with them gone (stale nodes,
+ * failed moves) it sat at 150-440 ms, where cold pages pass.
  */
 static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, size_t nr)
 {
 	struct policy *pol = iv->pol;
-	uint64_t room = pol->last_room ? pol->last_room : managed_room(iv, false);
-	uint64_t k = room * pol->hot_share / HOT_SHARE_ONE;
-	size_t n = 0, i;
+	uint32_t floor, q3, lo, hi, q;
+	size_t n = 0, m = 0, above = 0, i;
+	double limit, ref, rho, cold;
 
 	if (!pol->lat_max_us || !pol->cfg.hot_latency_auto) {
 		pol->lat_us = pol->lat_max_us;
-	} else {
-		for (i = 0; i < nr; i++)
-			if (obs[i].latency_us)
-				pol->lat_buf[n++] = obs[i].latency_us;
-		/*
-		 * Fewer faults than k (the scanner did not get round to all
-		 * pages, or few are touched): the last limit stands. Opening it
-		 * to hot_latency_ms then let every page that faulted at all be
-		 * hot for an interval, the cold ones too (placement bench).
-		 */
-		if (k && n > k) {
-			uint32_t q = select_kth(pol->lat_buf, n, (size_t)k - 1);
-
-			pol->lat_us = q > pol->lat_max_us ? pol->lat_max_us : q;
-			if (pol->lat_us < LAT_MIN_US)
-				pol->lat_us = LAT_MIN_US;
-		}
+		goto out;
 	}
+	for (i = 0; i < nr; i++)
+		if (obs[i].latency_us && !(obs[i].flags & POLICY_OBS_SAMPLED))
+			pol->lat_buf[n++] = obs[i].latency_us;
+	/*
+	 * Too few faults for a background (the scanner did not get round to
+	 * the pages, or few are touched): the last limit stands. Opening it to
+	 * hot_latency_ms then let every page that faulted at all be hot for an
+	 * interval.
+	 */
+	if (n < LAT_MIN_FAULTS)
+		goto out;
+	floor = pol->lat_buf[0];
+	for (i = 1; i < n; i++)
+		if (pol->lat_buf[i] < floor)
+			floor = pol->lat_buf[i];
+	q3 = select_kth(pol->lat_buf, n, n * 3 / 4);
+	hi = (q3 - floor) / 2;
+	lo = hi / 2;
+	for (i = 0; i < n; i++) {
+		uint32_t t = pol->lat_buf[i] - floor;
+
+		above += t > lo;
+		m += t > lo && t <= hi;
+	}
+	if (m < LAT_MIN_FAULTS / 4 || hi - lo < LAT_MIN_US)
+		goto out; /* no background to speak of */
+	rho = (double)m / (double)(hi - lo);
+	cold = (double)above + rho * lo;
+	limit = floor + (double)pol->cold_pass / COLD_PASS_ONE * cold / rho;
+	ref = floor + (double)COLD_PASS_MAX / COLD_PASS_ONE * cold / rho;
+	q = limit > pol->lat_max_us ? pol->lat_max_us : (uint32_t)limit;
+	/*
+	 * After the first, at most 1/4 up and 1/2 down an interval: one
+	 * interval's band is a few hundred faults, and an interval that holds
+	 * only the late faults of a scan made at the end of the last one has
+	 * none of the pile.
+	 */
+	if (pol->lat_known) {
+		if (q > pol->lat_us + pol->lat_us / 4)
+			q = pol->lat_us + pol->lat_us / 4;
+		if (q < pol->lat_us / 2)
+			q = pol->lat_us / 2;
+	}
+	pol->lat_known = true;
+	pol->lat_us = q < LAT_MIN_US ? LAT_MIN_US : q;
+	note_early_share(iv, n, ref);
+out:
 	iv->plan->c.hot_latency_ms = pol->lat_us / 1000.0;
 }
 
@@ -1495,6 +1583,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 {
 	struct interval *iv = NULL;
 	size_t nr_fast, f, i;
+	bool thrash, tighten, limit_on;
 	int err;
 
 	if (!pol || !plan || (nr_obs && !obs))
@@ -1536,24 +1625,38 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	make_batches(plan);
 
 	/*
-	 * Promotions undone above 1% of the moves mean the threshold let
-	 * lukewarm pages in: raise it fast, relax it soon. The other
-	 * reversals are the price of following a workload: a page seen hot
-	 * on the fast tier that cooled goes back, a cold page demoted that
-	 * became hot comes back (a phase change), and raising the threshold
-	 * for those only slowed the next phase down.
+	 * Promotions undone above 1% of the moves mean we let lukewarm pages
+	 * in. The first answer is a tighter latency limit (see
+	 * adjust_cold_pass()): a cold page must then be early twice by a
+	 * rarer chance, while hot pages still pass at their first two faults.
+	 * Only when that did not help (the limit lets pass less than 5/8 of its
+	 * default share of cold pages and still they come undone), or with no
+	 * adaptive limit, does the threshold go up, which delays every
+	 * promotion by an interval per fault: raised by the pages of a settled
+	 * phase, it held the next one back by up to 10 intervals. The limit is
+	 * never tightened below half (COLD_PASS_MIN): at a quarter, the
+	 * stretched faults of the next phase's hot pages did not pass it for
+	 * 14 intervals (placement bench). The other reversals are the price of following a
+	 * workload: a page seen hot on the fast tier that cooled goes back, a
+	 * cold page demoted that became hot comes back (a phase change). A
+	 * few cold pages that passed twice by chance (PINGPONG_NOISE) are no
+	 * thrash: in the quiet intervals of a settled phase, 1 of 2 moves
+	 * raised the threshold to 4.5.
 	 */
-	if (plan->c.pingpong_wasted * 100 > plan->c.promoted + plan->c.demoted) {
+	thrash = plan->c.pingpong_wasted >= PINGPONG_NOISE &&
+		 plan->c.pingpong_wasted * 100 > plan->c.promoted + plan->c.demoted;
+	tighten = thrash || plan->c.reverted * 100 > plan->c.promoted + plan->c.reverted;
+	limit_on = pol->lat_max_us && pol->cfg.hot_latency_auto;
+	if (thrash && (!limit_on || pol->cold_pass < COLD_PASS_MAX * 5 / 8)) {
 		pol->thr_raise += pol->raise_step;
 		if (pol->thr_base + pol->thr_raise > pol->thr_max)
 			pol->thr_raise = pol->thr_max - pol->thr_base;
-	} else {
+	} else if (!thrash) {
 		pol->thr_raise =
 			pol->thr_raise > pol->relax_step ? pol->thr_raise - pol->relax_step : 0;
 	}
+	adjust_cold_pass(pol, &plan->c, tighten);
 	plan->c.fast_room = managed_room(iv, true);
-	pol->last_room = plan->c.fast_room;
-	adjust_hot_share(pol, &plan->c);
 	plan->c.pingpong_total = pol->pingpong_total;
 	plan->c.next_threshold = from_hot(pol->thr_base + pol->thr_raise);
 	err = 0;
@@ -1582,13 +1685,14 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		(unsigned long long)c->promoted, (unsigned long long)c->demoted,
 		(unsigned long long)c->demote_wanted, (unsigned long long)c->budget_pages);
 	fprintf(f,
-		"  hot: %llu pages, fast-tier room %llu (next share %.3f), latency limit %.1f ms\n"
+		"  hot: %llu pages, fast-tier room %llu, latency limit %.1f ms (next cold pass "
+		"%.4f)\n"
 		"  promotions by reclaim (no room, no known colder page): %llu; "
 		"reverted by reclaim: %llu\n"
 		"  skipped: %llu cooldown, %llu budget, %llu capacity, %llu per-pid; "
 		"ping-pong %llu (total %llu), of which wasted promotions %llu\n",
-		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room, c->hot_share,
-		c->hot_latency_ms, (unsigned long long)c->displaced,
+		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room,
+		c->hot_latency_ms, c->cold_pass, (unsigned long long)c->displaced,
 		(unsigned long long)c->reverted, (unsigned long long)c->skipped_cooldown,
 		(unsigned long long)c->skipped_budget, (unsigned long long)c->skipped_capacity,
 		(unsigned long long)c->skipped_pid, (unsigned long long)c->pingpong,
@@ -1625,18 +1729,39 @@ void policy_plan_batch(struct policy_plan *plan)
 		make_batches(plan);
 }
 
+static struct pentry *find_page(struct policy *pol, uint32_t tgid, uint64_t start_time,
+				uint64_t addr)
+{
+	long i;
+
+	if (!pol || !tgid)
+		return NULL;
+	i = table_find(pol, tgid, addr >> pol->page_shift);
+	if (i < 0 || pol->slots[i].start_time != start_time)
+		return NULL;
+	return &pol->slots[i];
+}
+
+int policy_note_failed(struct policy *pol, uint32_t tgid, uint64_t start_time, uint64_t addr,
+		       uint32_t node)
+{
+	struct pentry *e =
+		node > POLICY_MAX_NODE_ID ? NULL : find_page(pol, tgid, start_time, addr);
+
+	if (!e)
+		return -ENOENT;
+	e->node = node;
+	return 0;
+}
+
 int policy_note_move(struct policy *pol, uint32_t tgid, uint64_t start_time, uint64_t addr,
 		     uint32_t to_node, bool to_fast)
 {
-	struct pentry *e;
-	long i;
+	struct pentry *e =
+		to_node > POLICY_MAX_NODE_ID ? NULL : find_page(pol, tgid, start_time, addr);
 
-	if (!pol || !tgid || to_node > POLICY_MAX_NODE_ID)
+	if (!e)
 		return -ENOENT;
-	i = table_find(pol, tgid, addr >> pol->page_shift);
-	if (i < 0 || pol->slots[i].start_time != start_time)
-		return -ENOENT;
-	e = &pol->slots[i];
 	/* A later move the other way within the window is then a ping-pong. */
 	e->dir = to_fast ? DIR_PROMOTE : DIR_DEMOTE;
 	e->last_move = pol->now;

@@ -105,13 +105,16 @@ struct policy_pid_config {
  *  max_mbps 256            migration budget per second (both directions)
  *  max_pages 65536         and per interval; the smaller one applies
  *  cooldown 8              intervals before a moved page may move again
- *  pingpong_window 32      a move reversing one made this recently is a
+ *  pingpong_window 16      a move reversing one made this recently is a
  *                          ping-pong (>= cooldown)
  *  pingpong_raise 0.5      faults added to the threshold per interval whose
  *                          wasted promotions (demoted again within the
  *                          window, never seen hot on the fast tier; see
- *                          pingpong_wasted) exceed 1% of its moves, up to
- *                          threshold_max 8
+ *                          pingpong_wasted) exceed 1% of its moves and
+ *                          number 8 or more, once the latency limit (the
+ *                          first answer: it is tightened, to half at most)
+ *                          lets pass less than 5/8 of its default share of
+ *                          cold pages, up to threshold_max 8
  *  threshold_relax 0.25    faults taken back per quiet interval (a raise of
  *                          0.5 lasts two: a phase change finds the
  *                          threshold near its base again within a few)
@@ -123,12 +126,16 @@ struct policy_pid_config {
  *                          scan period faults once per period, so counts alone
  *                          cannot tell a page touched 100 times a second from
  *                          one touched twice; the latency, ~1/access rate, can
- *  hot_latency_auto 1      each interval, lower the latency limit to the
- *                          latency that lets in as many pages as half the
- *                          room the fast tier has for managed pages (a
- *                          quantile of the interval's latencies; never above
- *                          hot_latency_ms): the kernel's tiering adjusts its
- *                          hot threshold to a promotion rate in the same spirit
+ *  hot_latency_auto 1      each interval, set the latency limit from the
+ *                          cold background of the interval's latencies (cold
+ *                          pages fault at any time in the scan period): the
+ *                          latency that a cold page beats with ~16%
+ *                          probability (about 4% in the rig, where the hot
+ *                          pages' faults stretch); tighter while our
+ *                          promotions come undone, reset at a phase change.
+ *                          Never above hot_latency_ms. The kernel's tiering
+ *                          adjusts its hot threshold to a promotion rate in
+ *                          the same spirit
  *  reclaim_promote 1       promote a hot page even when the fast node has no
  *                          room and no known colder page, as long as it holds
  *                          pages the policy knows nothing of: the allocation
@@ -233,7 +240,14 @@ struct policy_counters {
 	uint64_t hot_pages; /* tracked pages at or above the global threshold, all tiers */
 	uint64_t fast_room; /* pages the fast tier has for managed pages below high_wmark */
 	double hot_latency_ms; /* latency limit used this interval (0: not used) */
-	double hot_share; /* share of fast_room the next interval's limit lets in */
+	double cold_pass; /* share of cold pages the next interval's limit lets pass */
+	/*
+	 * The share of faults within the latency limit, untightened, jumped
+	 * (10 points above its average, in an interval with at least half the
+	 * usual faults): a new hot set. The threshold's raise and the limit's
+	 * tightening, answers to the last phase, were dropped.
+	 */
+	uint32_t phase_change;
 	double threshold; /* global promotion threshold used this interval, faults */
 	double next_threshold; /* after this interval's ping-pong response */
 };
@@ -343,5 +357,14 @@ bool policy_page_cooling(const struct policy *pol, uint32_t tgid, uint64_t addr)
 void policy_plan_batch(struct policy_plan *plan);
 int policy_note_move(struct policy *pol, uint32_t tgid, uint64_t start_time, uint64_t addr,
 		     uint32_t to_node, bool to_fast);
+/*
+ * A planned move of the page did not happen: move_pages(2) left it on
+ * @node. Its cooldown stands (a page that failed is not retried at once),
+ * but its next fault there is not read as someone else moving it (before,
+ * a failed promotion counted as "reverted by reclaim" and lowered the hot
+ * share). 0, or -ENOENT when the page is not tracked for that process.
+ */
+int policy_note_failed(struct policy *pol, uint32_t tgid, uint64_t start_time, uint64_t addr,
+		       uint32_t node);
 
 #endif

@@ -245,6 +245,7 @@ static void test_mover_scattered_runs(void **state)
 {
 	static const int idx[] = { 1, 2, 3, 7, 10, 11, 20 };
 	uint64_t addrs[PJ_MIN_RECORDS + 1], bad[2] = { BASE + 4096, BASE };
+	int st[PJ_MIN_RECORDS + 1];
 	struct proc_ident id = self();
 	struct batch_result res;
 	struct journal *j;
@@ -260,9 +261,13 @@ static void test_mover_scattered_runs(void **state)
 	fake_mover(&m, j);
 	for (i = 0; i < 7; i++)
 		addrs[i] = BASE + (uint64_t)idx[i] * 4096;
-	assert_int_equal(mover_move_pages(&m, &id, bad, 2, 1, &res), -EINVAL); /* unsorted */
-	assert_int_equal(mover_move_pages(&m, &id, addrs, 7, 1, &res), 0);
+	assert_int_equal(mover_move_pages(&m, &id, bad, 2, 1, &res, NULL), -EINVAL); /* unsorted */
+	for (i = 0; i < 7; i++)
+		st[i] = 12345;
+	assert_int_equal(mover_move_pages(&m, &id, addrs, 7, 1, &res, st), 0);
 	assert_int_equal(fk.calls, 2); /* one move, one re-query of the absent page */
+	for (i = 0; i < 7; i++) /* each page's outcome, for the daemon's policy */
+		assert_int_equal(st[i], idx[i] == 10 ? -ENOENT : 1);
 	assert_int_equal(res.begin_seq, 1);
 	assert_int_equal(res.c.at_dst, 6);
 	assert_int_equal(res.c.enoent, 1);
@@ -292,7 +297,10 @@ static void test_mover_scattered_runs(void **state)
 	fake_mover(&m, j);
 	for (i = 0; i <= PJ_MIN_RECORDS; i++)
 		addrs[i] = BASE + (uint64_t)i * 2 * 4096;
-	assert_int_equal(mover_move_pages(&m, &id, addrs, PJ_MIN_RECORDS + 1, 1, &res), -ENOSPC);
+	st[0] = 12345;
+	assert_int_equal(mover_move_pages(&m, &id, addrs, PJ_MIN_RECORDS + 1, 1, &res, st),
+			 -ENOSPC);
+	assert_int_equal(st[0], 12345); /* nothing ran: left as is */
 	assert_int_equal(fk.calls, 0);
 	for (i = 0; i < NP; i++)
 		assert_int_equal(fk.node[i], 0);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the placement policy on synthetic heat maps. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -449,35 +450,64 @@ static void test_cooldown(void **state)
 	world_fini(&w);
 }
 
-/* Promoted, then demoted within the window: counted, threshold up, then slowly down. */
+/*
+ * Promoted, then demoted within the window: counted, threshold up, then
+ * slowly down. Up only from 8 wasted promotions in an interval (fewer are
+ * cold pages that passed the latency limit twice by chance). No adaptive
+ * latency limit here: with one, that is tightened first (test_thrash_staged).
+ */
 static void test_pingpong(void **state)
 {
 	struct world w;
-	uint32_t i;
+	uint32_t i, n;
+
+	for (n = 7; n <= 8; n++) {
+		world_init(&w, 1000, 1000);
+		w.cfg.hot_latency_auto = 0;
+		w.cfg.cooldown = 2;
+		w.cfg.pingpong_window = 10;
+		world_start(&w);
+		for (i = 0; i < n; i++)
+			see(&w, 60, BASE + i * PAGE, 1, 2);
+		tick(&w); /* interval 1: promoted */
+		assert_int_equal(w.plan.c.promoted, n);
+		for (i = 0; i < n; i++)
+			see(&w, 60, BASE + i * PAGE, 0, 0);
+		w.nodes[0].free_pages = 0;
+		tick(&w);
+		tick(&w);
+		assert_int_equal(w.plan.c.demoted, n);
+		assert_int_equal(w.plan.c.pingpong_wasted, n);
+		assert_true(w.plan.c.next_threshold == (n == 8 ? 2.0 : 1.5));
+		world_fini(&w);
+	}
 
 	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
 	w.cfg.cooldown = 2;
 	w.cfg.pingpong_window = 10;
 	w.cfg.threshold_relax = 0.0625; /* slower than the default: the steps are seen */
 	world_start(&w);
-	see(&w, 60, BASE, 1, 2);
+	for (i = 0; i < 8; i++)
+		see(&w, 60, BASE + i * PAGE, 1, 2);
 	tick(&w); /* interval 1: promoted */
-	assert_int_equal(w.plan.c.promoted, 1);
+	assert_int_equal(w.plan.c.promoted, 8);
 	assert_true(w.plan.c.threshold == 1.5);
 
 	/*
-	 * The page is seen on the fast node (so its silence from now on
+	 * The pages are seen on the fast node (so their silence from now on
 	 * means cold); the fast node fills up with other memory.
 	 */
-	see(&w, 60, BASE, 0, 0);
+	for (i = 0; i < 8; i++)
+		see(&w, 60, BASE + i * PAGE, 0, 0);
 	w.nodes[0].free_pages = 0;
 	tick(&w); /* interval 2: cooldown */
 	assert_int_equal(w.plan.nr_moves, 0);
-	tick(&w); /* interval 3: demoted, 2 intervals after its promotion */
-	assert_int_equal(w.plan.c.demoted, 1);
+	tick(&w); /* interval 3: demoted, 2 intervals after their promotion */
+	assert_int_equal(w.plan.c.demoted, 8);
 	assert_non_null(find_move(&w.plan, 60, BASE));
-	assert_int_equal(w.plan.c.pingpong, 1);
-	assert_int_equal(w.plan.c.pingpong_total, 1);
+	assert_int_equal(w.plan.c.pingpong, 8);
+	assert_int_equal(w.plan.c.pingpong_total, 8);
 	assert_true(w.plan.c.next_threshold == 2.0);
 
 	/* A page at 1.875 faults is no longer hot enough. */
@@ -489,7 +519,7 @@ static void test_pingpong(void **state)
 	assert_true(w.plan.c.threshold < 2.0 && w.plan.c.threshold > 1.875);
 	assert_int_equal(w.plan.c.candidates, 0);
 	assert_int_equal(w.plan.c.pingpong, 0);
-	assert_int_equal(w.plan.c.pingpong_total, 1);
+	assert_int_equal(w.plan.c.pingpong_total, 8);
 
 	/* 0.0625 a quiet interval: 0.5 above base takes 8 intervals to unwind. */
 	for (i = 0; i < 6; i++)
@@ -533,6 +563,52 @@ static void test_pingpong(void **state)
 	assert_int_equal(w.plan.c.pingpong, 0);
 	assert_true(w.plan.c.next_threshold == 1.5);
 	world_fini(&w);
+}
+
+/*
+ * With the adaptive latency limit, wasted promotions first tighten it (the
+ * share of cold pages it lets pass, 1/4 less a time; 1/16 back per quiet
+ * interval, never below 8%); the threshold goes up only when they keep
+ * coming with that share below 5/8 of its 16%.
+ */
+static void test_thrash_staged(void **state)
+{
+	struct world w;
+	double before, after, step;
+	uint32_t r, i, raised = 0;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.cooldown = 2;
+	w.cfg.pingpong_window = 10;
+	world_start(&w);
+	for (r = 0; r < 8; r++) {
+		uint64_t base = BASE + (uint64_t)r * 64 * PAGE;
+
+		w.nodes[0].free_pages = 1000;
+		for (i = 0; i < 8; i++)
+			see(&w, 60, base + i * PAGE, 1, 2);
+		tick(&w);
+		assert_int_equal(w.plan.c.promoted, 8);
+		before = w.plan.c.cold_pass * 1024;
+		for (i = 0; i < 8; i++)
+			see(&w, 60, base + i * PAGE, 0, 0);
+		w.nodes[0].free_pages = 0;
+		tick(&w);
+		/* a quiet interval */
+		step = before + (uint32_t)before / 16 + 1;
+		before = step > 164 ? 164 : step;
+		tick(&w);
+		assert_int_equal(w.plan.c.pingpong_wasted, 8);
+		after = w.plan.c.cold_pass * 1024;
+		step = before - (uint32_t)before / 4;
+		assert_true(after == (step < 82 ? 82 : step));
+		raised += before < 102;
+		/* relaxed back (0.25 a quiet interval) before the next round */
+		assert_true(w.plan.c.next_threshold == (before < 102 ? 2.0 : 1.5));
+	}
+	assert_true(raised >= 2); /* 164 -> 123 -> 105 -> 90 (after 120, 103 before) -> ... */
+	world_fini(&w);
+	(void)state;
 }
 
 /* Per-PID: excluded, own threshold, own cap; others keep the global settings. */
@@ -1019,49 +1095,103 @@ static void test_latency_separates_saturated_faults(void **state)
 }
 
 /*
- * The limit is the latency that lets in half the fast tier's room: with 2000
- * pages faulting at 1..100 ms (20 at each ms) and room 500, the 250th
- * shortest, 13 ms; only those pages become hot. It follows the workload
- * within an interval; an interval with fewer faults than that keeps it.
+ * One scan period's faults: @nhot pages right after the scan (1..10 ms),
+ * 1800 cold pages spread evenly over @cold_ms (1 ms on), each at another
+ * place in the spread at each @t, so that no cold page is early twice in a
+ * row. Hot pages from address @hot0, cold ones from page 10000.
  */
-static void test_latency_limit_quantile(void **state)
+static void fault_period(struct world *w, int t, int hot0, int nhot, int cold_ms)
+{
+	int i;
+
+	for (i = 0; i < nhot; i++)
+		see_lat(w, 9, BASE + (uint64_t)(hot0 + i) * PAGE, 1, 1000 + (i % 10) * 1000);
+	for (i = 0; i < 1800; i++)
+		see_lat(w, 9, BASE + (uint64_t)(10000 + i) * PAGE, 1,
+			1000 + (uint32_t)((i + t * 677) % 1800) * (uint32_t)cold_ms * 1000 / 1800);
+}
+
+/*
+ * The limit comes from the cold background: 1800 cold faults spread over
+ * 900 ms (2 per ms) pass a limit of 1 + 144 ms with probability 16%. The
+ * hot pile (200 pages; after a phase change 1000) does not move it, and no
+ * cold page is early twice in a row here, so only the hot pages are
+ * candidates, at their second fault. It follows the background in bounded
+ * steps, and stands through intervals with too few faults, or with no
+ * background.
+ */
+static void test_latency_limit_background(void **state)
 {
 	struct world w;
+	double lim, prev;
 	int t, i;
 
-	world_init(&w, 1000, 600); /* high wmark 900, 400 used by others: room 500 */
-	w.cfg.hot_latency_ms = 100;
+	world_init(&w, 10000, 10000);
+	w.cfg.promote_threshold = 8; /* nothing moves until the last part */
+	world_start(&w);
+	fault_period(&w, 0, 0, 200, 900);
+	tick(&w);
+	lim = w.plan.c.hot_latency_ms;
+	assert_true(lim > 135.0 && lim < 155.0); /* 1 + 0.16 * 1800 / 2 = 145 */
+	/* Five times the hot pages (a phase change): the limit hardly moves. */
+	fault_period(&w, 1, 1000, 1000, 900);
+	tick(&w);
+	assert_true(fabs(w.plan.c.hot_latency_ms - lim) < lim * 0.1);
+	/* Too few faults (< 64), or only the hot pile (no background): it stands. */
+	prev = w.plan.c.hot_latency_ms;
+	for (i = 0; i < 50; i++)
+		see_lat(&w, 9, BASE + (uint64_t)i * PAGE, 1, 500000);
+	tick(&w);
+	assert_true(w.plan.c.hot_latency_ms == prev);
+	for (i = 0; i < 1000; i++)
+		see_lat(&w, 9, BASE + (uint64_t)i * PAGE, 1, 1000 + (i % 2) * 1000);
+	tick(&w);
+	assert_true(w.plan.c.hot_latency_ms == prev);
+	/* The background slows down twofold: 1/4 up an interval at most, to ~289 ms. */
+	for (t = 2; t < 12; t++) {
+		fault_period(&w, t, 0, 200, 1800);
+		tick(&w);
+		assert_true(w.plan.c.hot_latency_ms <= prev * 1.25 + 0.001);
+		assert_true(w.plan.c.hot_latency_ms >= prev);
+		prev = w.plan.c.hot_latency_ms;
+	}
+	assert_true(prev > 270.0 && prev < 300.0);
+	/*
+	 * The late faults of a scan made at the end of the last interval
+	 * (500 ms on, no pile): 1/4 up at most.
+	 */
+	for (i = 0; i < 1800; i++)
+		see_lat(&w, 9, BASE + (uint64_t)(10000 + i) * PAGE, 1, 500000 + (uint32_t)i * 250);
+	tick(&w);
+	assert_true(w.plan.c.hot_latency_ms <= prev * 1.25 + 0.001);
+	world_fini(&w);
+
+	/* Back at 2 per ms: the hot pages, and only they, are candidates at their second fault. */
+	world_init(&w, 10000, 10000);
 	world_start(&w);
 	for (t = 0; t < 2; t++) {
-		for (i = 0; i < 2000; i++)
-			see_lat(&w, 9, BASE + i * PAGE, 1, 1000 + (i % 100) * 1000);
+		fault_period(&w, t, 0, 200, 900);
 		tick(&w);
-		/* the first interval knows no tracked pages yet: room 900 */
-		assert_true(w.plan.c.hot_latency_ms == (t ? 13.0 : 23.0));
-		assert_int_equal(w.plan.c.fast_room, 500);
 	}
-	/* 20 pages per ms up to 13 ms: candidates after their second fault */
-	assert_int_equal(w.plan.c.candidates, 260);
-	assert_true(w.plan.c.promoted <= w.plan.c.fast_room);
-	/*
-	 * Fewer faulting pages than the room's share (250): the limit stands,
-	 * and pages faulting at 50 ms do not become hot by the gap.
-	 */
-	for (t = 0; t < 2; t++) {
-		for (i = 0; i < 100; i++)
-			see_lat(&w, 9, BASE + (3000 + i) * PAGE, 1, 50000);
-		tick(&w);
-		assert_true(w.plan.c.hot_latency_ms == 13.0);
-	}
-	assert_int_equal(w.plan.c.candidates, 0);
-	/* No latencies at all: it stands too. */
+	assert_int_equal(w.plan.c.candidates, 200);
+	for (i = 0; i < 200; i++)
+		assert_non_null(find_move(&w.plan, 9, BASE + (uint64_t)i * PAGE));
+	world_fini(&w);
+
+	/* hot_latency_ms caps it; a fixed limit (auto 0) is the setting. */
+	world_init(&w, 10000, 10000);
+	w.cfg.hot_latency_ms = 20;
+	world_start(&w);
+	fault_period(&w, 0, 0, 200, 900);
 	tick(&w);
-	assert_true(w.plan.c.hot_latency_ms == 13.0);
-	/* The workload slows down tenfold: the limit follows at once. */
-	for (i = 0; i < 2000; i++)
-		see_lat(&w, 9, BASE + i * PAGE, 1, 10000 + (i % 100) * 10000);
+	assert_true(w.plan.c.hot_latency_ms == 20.0);
+	world_fini(&w);
+	world_init(&w, 10000, 10000);
+	w.cfg.hot_latency_auto = 0;
+	world_start(&w);
+	fault_period(&w, 0, 0, 200, 900);
 	tick(&w);
-	assert_true(w.plan.c.hot_latency_ms == 100.0); /* 130 ms, capped by the setting */
+	assert_true(w.plan.c.hot_latency_ms == 1000.0);
 	world_fini(&w);
 	(void)state;
 }
@@ -1069,40 +1199,49 @@ static void test_latency_limit_quantile(void **state)
 /*
  * Promotions the kernel's reclaim sends back (found on the slow node again
  * within the ping-pong window) are counted as reverted; above 1% of the
- * moves, the share of the room called hot shrinks by 1/8, and the next
- * latency limit with it. Quiet intervals let it grow back, up to 1/2.
+ * moves, the share of cold pages the limit lets pass shrinks by 1/4, and
+ * the next limit with it. Quiet intervals let it grow back (1/16 each), a
+ * phase change at once: the share of faults within the limit, untightened,
+ * jumps (here from ~17% to ~46%, as 1000 pages start faulting right after
+ * the scan), and what the last phase taught is dropped.
  */
-static void test_reverts_shrink_hot_share(void **state)
+static void test_reverts_shrink_cold_pass(void **state)
 {
 	struct world w;
-	int t, i;
+	double lim;
+	int t;
 
-	world_init(&w, 1000, 600); /* room 500, as above */
-	w.cfg.hot_latency_ms = 100;
+	world_init(&w, 10000, 10000);
 	world_start(&w);
 	for (t = 0; t < 2; t++) {
-		for (i = 0; i < 2000; i++)
-			see_lat(&w, 9, BASE + i * PAGE, 1, 1000 + (i % 100) * 1000);
+		fault_period(&w, t, 0, 200, 900);
 		tick(&w);
 	}
-	assert_int_equal(w.plan.c.promoted, 260);
-	assert_true(w.plan.c.hot_share == 0.5);
-	/* All 260 are found back on the slow node. */
-	for (i = 0; i < 2000; i++)
-		if (i % 100 < 13)
-			see_lat(&w, 9, BASE + i * PAGE, 1, 1000);
+	assert_int_equal(w.plan.c.promoted, 200);
+	assert_true(w.plan.c.cold_pass == 164.0 / 1024);
+	lim = w.plan.c.hot_latency_ms;
+	/* All 200 are found back on the slow node. */
+	fault_period(&w, 2, 0, 200, 900);
 	tick(&w);
-	assert_int_equal(w.plan.c.reverted, 260);
+	assert_int_equal(w.plan.c.reverted, 200);
 	assert_int_equal(w.plan.c.pingpong, 0);
-	assert_true(w.plan.c.hot_share == 448.0 / 1024);
-	/* 500 * 448/1024 = 218 pages: the 218th shortest latency is 11 ms. */
-	for (i = 0; i < 2000; i++)
-		see_lat(&w, 9, BASE + i * PAGE, 1, 1000 + (i % 100) * 1000);
+	assert_true(w.plan.c.cold_pass == 123.0 / 1024);
+	fault_period(&w, 3, 0, 200, 900);
 	tick(&w);
-	assert_true(w.plan.c.hot_latency_ms == 11.0);
-	for (t = 0; t < 100; t++)
+	/* 1 + 0.12 * 899: 109 ms */
+	assert_true(fabs(w.plan.c.hot_latency_ms - 1 - (lim - 1) * 123 / 164) < 2.0);
+	assert_true(w.plan.c.cold_pass == 131.0 / 1024); /* + 123/16 + 1 */
+	for (t = 4; t < 6; t++) {
+		fault_period(&w, t, 0, 20, 900);
 		tick(&w);
-	assert_true(w.plan.c.hot_share == 0.5);
+		assert_int_equal(w.plan.c.phase_change, 0);
+	}
+	assert_true(w.plan.c.cold_pass == 149.0 / 1024);
+	fault_period(&w, 6, 1000, 1000, 900);
+	tick(&w);
+	assert_int_equal(w.plan.c.phase_change, 1);
+	assert_true(w.plan.c.cold_pass == 164.0 / 1024);
+	assert_true(w.plan.c.next_threshold == 1.5);
 	world_fini(&w);
 	(void)state;
 }
@@ -1135,11 +1274,11 @@ static void test_reclaim_promote(void **state)
 	assert_int_equal(w.plan.c.demoted, 0);
 	h0 = hot_of(&w, 5, BASE);
 	/*
-	 * Silent on the fast node for 20 intervals: its heat decays, but it
+	 * Silent on the fast node for 12 intervals: its heat decays, but it
 	 * was never seen faulting there, so it is never demoted for it.
 	 */
 	w.nodes[0].free_pages = 0;
-	for (t = 0; t < 20; t++) {
+	for (t = 0; t < 12; t++) {
 		tick(&w);
 		assert_null(find_move(&w.plan, 5, BASE));
 	}
@@ -1148,7 +1287,7 @@ static void test_reclaim_promote(void **state)
 	see_lat(&w, 5, BASE, 1, 2000);
 	tick(&w);
 	assert_true(hot_of(&w, 5, BASE) == 1.0);
-	assert_int_equal(w.plan.c.reverted, 1); /* 21 intervals: within the window of 32 */
+	assert_int_equal(w.plan.c.reverted, 1); /* 13 intervals: within the window of 16 */
 	assert_int_equal(w.plan.c.pingpong, 0);
 	/* Without reclaim_promote: no room, no victim, nothing promoted. */
 	world_fini(&w);
@@ -1353,27 +1492,32 @@ static void test_pingpong_proven(void **state)
 {
 	struct world w;
 	int hot_there, t;
+	uint64_t i;
 
 	for (hot_there = 0; hot_there < 2; hot_there++) {
 		world_init(&w, 1000, 1000);
 		w.cfg.hot_latency_auto = 0;
 		w.cfg.demote_idle = 0;
 		world_start(&w);
-		see(&w, 8, BASE, 1, 3);
+		for (i = 0; i < 8; i++)
+			see(&w, 8, BASE + i * PAGE, 1, 3);
 		tick(&w);
-		assert_int_equal(w.plan.c.promoted, 1);
+		assert_int_equal(w.plan.c.promoted, 8);
 		for (t = 0; t < 10; t++) { /* past the cooldown, within the window */
-			sample(&w, 8, BASE, hot_there && t < 6);
+			for (i = 0; i < 8; i++)
+				sample(&w, 8, BASE + i * PAGE, hot_there && t < 6);
 			tick(&w);
 		}
 		assert_true(hot_of(&w, 8, BASE) < 0.75);
-		w.nodes[0].free_pages = 5; /* full: a hot slow page trades with it */
-		sample(&w, 8, BASE, false);
-		see(&w, 8, BASE + 100 * PAGE, 1, 3);
+		w.nodes[0].free_pages = 5; /* full: hot slow pages trade with them */
+		for (i = 0; i < 8; i++) {
+			sample(&w, 8, BASE + i * PAGE, false);
+			see(&w, 8, BASE + (100 + i) * PAGE, 1, 3);
+		}
 		tick(&w);
 		assert_non_null(find_move(&w.plan, 8, BASE));
-		assert_int_equal(w.plan.c.pingpong, 1);
-		assert_int_equal(w.plan.c.pingpong_wasted, !hot_there);
+		assert_int_equal(w.plan.c.pingpong, 8);
+		assert_int_equal(w.plan.c.pingpong_wasted, hot_there ? 0 : 8);
 		assert_true(w.plan.c.next_threshold == (hot_there ? 1.5 : 2.0));
 		world_fini(&w);
 	}
@@ -1417,6 +1561,111 @@ static void test_stale_node(void **state)
 		}
 		world_fini(&w);
 	}
+	(void)state;
+}
+
+/*
+ * A promotion that failed (the daemon's policy_note_failed()) leaves the
+ * page on the slow node: its next fault there is no node change, not
+ * "reverted by reclaim", and its heat stands; its cooldown does too.
+ */
+static void test_failed_move(void **state)
+{
+	struct world w;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
+	world_start(&w);
+	see(&w, 7, BASE, 1, 3);
+	tick(&w);
+	assert_int_equal(w.plan.c.promoted, 1);
+	assert_int_equal(policy_note_failed(w.pol, 7, 1007, BASE, 1), 0);
+	assert_int_equal(policy_note_failed(w.pol, 7, 1007, BASE + PAGE, 1), -ENOENT);
+	assert_int_equal(policy_note_failed(w.pol, 7, 999, BASE, 1), -ENOENT);
+	assert_int_equal(policy_note_failed(NULL, 7, 1007, BASE, 1), -ENOENT);
+	see(&w, 7, BASE, 1, 1);
+	w.obs[w.nr_obs - 1].flags = 0;
+	tick(&w);
+	assert_int_equal(w.plan.c.reverted, 0);
+	assert_int_equal(w.plan.c.node_changed, 0);
+	assert_true(hot_of(&w, 7, BASE) > 2.0);
+	assert_int_equal(w.plan.c.skipped_cooldown, 1);
+	world_fini(&w);
+	(void)state;
+}
+
+/*
+ * Silence after being armed halves a page's heat: a hint fault later than
+ * the latency limit, as a write sample without a write does. A slow page
+ * then needs two timely faults in a row to be hot (one late fault between
+ * two timely ones used to leave it at 1.77, a candidate).
+ */
+static void test_late_fault_halves(void **state)
+{
+	struct world w;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
+	w.cfg.hot_latency_ms = 100;
+	world_start(&w);
+	see_lat(&w, 7, BASE, 1, 5000);
+	see_lat(&w, 7, BASE + PAGE, 1, 5000);
+	tick(&w);
+	see_lat(&w, 7, BASE, 1, 500000); /* late */
+	see(&w, 7, BASE + PAGE, 1, 0); /* seen, no fault: decay only */
+	tick(&w);
+	assert_true(hot_of(&w, 7, BASE) == 0.4375); /* 1 * 0.875 / 2 */
+	assert_true(hot_of(&w, 7, BASE + PAGE) == 0.875);
+	see_lat(&w, 7, BASE, 1, 5000);
+	see_lat(&w, 7, BASE + PAGE, 1, 5000);
+	tick(&w);
+	assert_int_equal(w.plan.c.candidates, 1);
+	assert_null(find_move(&w.plan, 7, BASE));
+	assert_non_null(find_move(&w.plan, 7, BASE + PAGE));
+	world_fini(&w);
+	(void)state;
+}
+
+/*
+ * A phase change on a full fast node: 200 pages written in every sample
+ * for 12 intervals (heat ~6) go silent, 200 slow pages start faulting
+ * right after each scan. A silent sample also caps the heat at the
+ * threshold, so two in a row make the old pages victims (0.66) for the new
+ * ones when those become candidates, at their second fault (1.875): the
+ * whole new set trades places in that one interval. By halving alone
+ * (3.0, then 1.3) it took an interval more.
+ */
+static void test_phase_change_trades(void **state)
+{
+	struct world w;
+	size_t i;
+	int t;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
+	w.cfg.hot_latency_ms = 100;
+	w.cfg.demote_idle = 0;
+	world_start(&w);
+	for (t = 0; t < 12; t++) {
+		for (i = 0; i < 200; i++)
+			sample(&w, 5, BASE + i * PAGE, true);
+		tick(&w);
+	}
+	assert_true(hot_of(&w, 5, BASE) > 5.0);
+	w.nodes[0].free_pages = 5; /* the rest of the node is full of others */
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 200; i++) {
+			sample(&w, 5, BASE + i * PAGE, false);
+			see_lat(&w, 5, BASE + (1000 + i) * PAGE, 1, 5000);
+		}
+		tick(&w);
+		check_plan(&w.topo, &w.cfg, &w.plan);
+	}
+	assert_true(hot_of(&w, 5, BASE) < 0.94);
+	assert_int_equal(w.plan.c.candidates, 200);
+	assert_int_equal(w.plan.c.promoted, 200);
+	assert_int_equal(w.plan.c.demoted, 200);
+	world_fini(&w);
 	(void)state;
 }
 
@@ -1504,12 +1753,16 @@ int main(void)
 		cmocka_unit_test(test_swap_for_hot),
 		cmocka_unit_test(test_write_samples),
 		cmocka_unit_test(test_stale_node),
+		cmocka_unit_test(test_failed_move),
+		cmocka_unit_test(test_late_fault_halves),
+		cmocka_unit_test(test_phase_change_trades),
 		cmocka_unit_test(test_pingpong_proven),
 		cmocka_unit_test(test_full_node),
 		cmocka_unit_test(test_budget_pages),
 		cmocka_unit_test(test_budget_mbps),
 		cmocka_unit_test(test_cooldown),
 		cmocka_unit_test(test_pingpong),
+		cmocka_unit_test(test_thrash_staged),
 		cmocka_unit_test(test_pid_overrides),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_table_model),
@@ -1520,8 +1773,8 @@ int main(void)
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_config_set),
 		cmocka_unit_test(test_latency_separates_saturated_faults),
-		cmocka_unit_test(test_latency_limit_quantile),
-		cmocka_unit_test(test_reverts_shrink_hot_share),
+		cmocka_unit_test(test_latency_limit_background),
+		cmocka_unit_test(test_reverts_shrink_cold_pass),
 		cmocka_unit_test(test_single_threaded_fast_pages),
 		cmocka_unit_test(test_reclaim_promote),
 		cmocka_unit_test(test_demote_on_demand),
