@@ -130,9 +130,12 @@ struct policy_pid_config {
  *                          cold background of the interval's latencies (cold
  *                          pages fault at any time in the scan period): the
  *                          latency that a cold page beats with ~16%
- *                          probability (about 4% in the rig, where the hot
- *                          pages' faults stretch); tighter while our
- *                          promotions come undone, reset at a phase change.
+ *                          probability (4% let too few hot pages pass in
+ *                          the rig, where their faults stretch over ~100
+ *                          ms, see DEVELOPERS.md); tighter while our
+ *                          promotions come undone, reset at a phase change;
+ *                          with free room on the fast tier, at least the
+ *                          latency of the room's worth of earliest faults.
  *                          Never above hot_latency_ms. The kernel's tiering
  *                          adjusts its hot threshold to a promotion rate in
  *                          the same spirit

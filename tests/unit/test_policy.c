@@ -1118,7 +1118,8 @@ static void fault_period(struct world *w, int t, int hot0, int nhot, int cold_ms
  * cold page is early twice in a row here, so only the hot pages are
  * candidates, at their second fault. It follows the background in bounded
  * steps, and stands through intervals with too few faults, or with no
- * background.
+ * background. With free room on the fast tier, the earliest faults up to
+ * that room count whatever the background says.
  */
 static void test_latency_limit_background(void **state)
 {
@@ -1126,7 +1127,7 @@ static void test_latency_limit_background(void **state)
 	double lim, prev;
 	int t, i;
 
-	world_init(&w, 10000, 10000);
+	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
 	w.cfg.promote_threshold = 8; /* nothing moves until the last part */
 	world_start(&w);
 	fault_period(&w, 0, 0, 200, 900);
@@ -1167,7 +1168,7 @@ static void test_latency_limit_background(void **state)
 	world_fini(&w);
 
 	/* Back at 2 per ms: the hot pages, and only they, are candidates at their second fault. */
-	world_init(&w, 10000, 10000);
+	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
 	world_start(&w);
 	for (t = 0; t < 2; t++) {
 		fault_period(&w, t, 0, 200, 900);
@@ -1179,19 +1180,36 @@ static void test_latency_limit_background(void **state)
 	world_fini(&w);
 
 	/* hot_latency_ms caps it; a fixed limit (auto 0) is the setting. */
-	world_init(&w, 10000, 10000);
+	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
 	w.cfg.hot_latency_ms = 20;
 	world_start(&w);
 	fault_period(&w, 0, 0, 200, 900);
 	tick(&w);
 	assert_true(w.plan.c.hot_latency_ms == 20.0);
 	world_fini(&w);
-	world_init(&w, 10000, 10000);
+	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
 	w.cfg.hot_latency_auto = 0;
 	world_start(&w);
 	fault_period(&w, 0, 0, 200, 900);
 	tick(&w);
 	assert_true(w.plan.c.hot_latency_ms == 1000.0);
+	world_fini(&w);
+
+	/*
+	 * Free room for every faulting page: no selectivity (counts decide);
+	 * for 1000 of the 2000, the 1000th shortest latency (410 ms).
+	 */
+	world_init(&w, 10000, 10000);
+	world_start(&w);
+	fault_period(&w, 0, 0, 200, 900);
+	tick(&w);
+	assert_true(w.plan.c.hot_latency_ms == 1000.0);
+	world_fini(&w);
+	world_init(&w, 10000, 2000);
+	world_start(&w);
+	fault_period(&w, 0, 0, 200, 900);
+	tick(&w);
+	assert_true(w.plan.c.hot_latency_ms > 400.0 && w.plan.c.hot_latency_ms < 420.0);
 	world_fini(&w);
 	(void)state;
 }
@@ -1211,7 +1229,7 @@ static void test_reverts_shrink_cold_pass(void **state)
 	double lim;
 	int t;
 
-	world_init(&w, 10000, 10000);
+	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
 	world_start(&w);
 	for (t = 0; t < 2; t++) {
 		fault_period(&w, t, 0, 200, 900);
