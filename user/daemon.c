@@ -359,10 +359,10 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 	while (i < b->nr) {
 		n = b->nr - i < DAEMON_GROUP_PAGES ? b->nr - i : DAEMON_GROUP_PAGES;
 		/* plan->moves are sorted by address within a batch. */
-		for (k = 0; k < n; k++)
+		for (k = 0; k < n; k++) {
 			d->addrs[k] = mv[i + k].addr;
-		for (k = 0; k < n; k++)
 			d->status[k] = MOVER_STATUS_UNSET;
+		}
 		err = mover_move_pages(&d->m, &id, d->addrs, (uint32_t)n, b->to_node, &res,
 				       d->status);
 		if (err == -ESRCH && !res.begin_seq) {

@@ -1366,6 +1366,12 @@ static void promote(struct interval *iv)
 	}
 }
 
+/* Is the latency limit set from the faults each interval (not fixed, not off)? */
+static inline bool limit_adapts(const struct policy *pol)
+{
+	return pol->lat_max_us && pol->cfg.hot_latency_auto;
+}
+
 /* Pages the fast tier can take now without a demotion: free below its high watermarks. */
 static uint64_t free_room(const struct interval *iv)
 {
@@ -1514,7 +1520,7 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 	double limit, ref, rho, cold;
 	uint64_t room;
 
-	if (!pol->lat_max_us || !pol->cfg.hot_latency_auto) {
+	if (!limit_adapts(pol)) {
 		pol->lat_us = pol->lat_max_us;
 		goto out;
 	}
@@ -1559,8 +1565,8 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 	room = free_room(iv);
 	if (room >= n)
 		limit = pol->lat_max_us;
-	else if (room && select_kth(pol->lat_buf, n, (size_t)room - 1) > limit)
-		limit = select_kth(pol->lat_buf, n, (size_t)room - 1);
+	else if (room && (q = select_kth(pol->lat_buf, n, (size_t)room - 1)) > limit)
+		limit = q;
 	q = limit > pol->lat_max_us ? pol->lat_max_us : (uint32_t)limit;
 	/*
 	 * After the first, at most 1/4 up and 1/2 down an interval: one
@@ -1612,7 +1618,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 {
 	struct interval *iv = NULL;
 	size_t nr_fast, f, i;
-	bool thrash, tighten, limit_on;
+	bool thrash, tighten;
 	int err;
 
 	if (!pol || !plan || (nr_obs && !obs))
@@ -1675,8 +1681,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	thrash = plan->c.pingpong_wasted >= PINGPONG_NOISE &&
 		 plan->c.pingpong_wasted * 100 > plan->c.promoted + plan->c.demoted;
 	tighten = thrash || plan->c.reverted * 100 > plan->c.promoted + plan->c.reverted;
-	limit_on = pol->lat_max_us && pol->cfg.hot_latency_auto;
-	if (thrash && (!limit_on || pol->cold_pass < COLD_PASS_MAX * 5 / 8)) {
+	if (thrash && (!limit_adapts(pol) || pol->cold_pass < COLD_PASS_MAX * 5 / 8)) {
 		pol->thr_raise += pol->raise_step;
 		if (pol->thr_base + pol->thr_raise > pol->thr_max)
 			pol->thr_raise = pol->thr_max - pol->thr_base;

@@ -1543,34 +1543,46 @@ static void test_pingpong_proven(void **state)
 }
 
 /*
- * A fault taken before the previous interval's moves ended (the daemon's
- * POLICY_OBS_STALE_NODE) reports where the page was before our promotion:
- * it keeps its heat and its node. The same fault after the moves means the
- * kernel (or a failed move) put it back: reverted, heat reset.
+ * A fault on the slow node of a page we just promoted. Taken before the
+ * previous interval's moves ended (the daemon's POLICY_OBS_STALE_NODE), it
+ * reports where the page was before our promotion: it keeps its heat and
+ * its node. After a promotion that failed (the daemon's
+ * policy_note_failed()), the page is where we were told: no node change,
+ * not "reverted by reclaim", heat and cooldown stand. Otherwise the kernel
+ * put it back: reverted, heat reset.
  */
 static void test_stale_node(void **state)
 {
+	enum { PLAIN, STALE, FAILED } how;
 	struct world w;
-	int stale;
 
-	for (stale = 0; stale < 2; stale++) {
+	for (how = PLAIN; how <= FAILED; how++) {
 		world_init(&w, 1000, 1000);
 		w.cfg.hot_latency_auto = 0;
 		world_start(&w);
 		see(&w, 7, BASE, 1, 3);
 		tick(&w);
 		assert_int_equal(w.plan.c.promoted, 1);
+		if (how == FAILED) {
+			assert_int_equal(policy_note_failed(w.pol, 7, 1007, BASE, 1), 0);
+			assert_int_equal(policy_note_failed(w.pol, 7, 1007, BASE + PAGE, 1),
+					 -ENOENT);
+			assert_int_equal(policy_note_failed(w.pol, 7, 999, BASE, 1), -ENOENT);
+			assert_int_equal(policy_note_failed(NULL, 7, 1007, BASE, 1), -ENOENT);
+		}
 		see(&w, 7, BASE, 1, 1);
-		w.obs[w.nr_obs - 1].flags = stale ? POLICY_OBS_STALE_NODE : 0;
+		w.obs[w.nr_obs - 1].flags = how == STALE ? POLICY_OBS_STALE_NODE : 0;
 		tick(&w);
-		assert_int_equal(w.plan.c.reverted, !stale);
-		assert_int_equal(w.plan.c.node_changed, !stale);
-		if (stale)
+		assert_int_equal(w.plan.c.reverted, how == PLAIN);
+		assert_int_equal(w.plan.c.node_changed, how == PLAIN);
+		if (how != PLAIN)
 			assert_true(hot_of(&w, 7, BASE) > 2.0);
 		else
 			assert_true(hot_of(&w, 7, BASE) <= 1.0);
+		if (how == FAILED)
+			assert_int_equal(w.plan.c.skipped_cooldown, 1);
 		/* Two intervals on, the flag no longer covers a move: the node counts. */
-		if (stale) {
+		if (how == STALE) {
 			tick(&w);
 			see(&w, 7, BASE, 1, 1);
 			w.obs[w.nr_obs - 1].flags = POLICY_OBS_STALE_NODE;
@@ -1579,36 +1591,6 @@ static void test_stale_node(void **state)
 		}
 		world_fini(&w);
 	}
-	(void)state;
-}
-
-/*
- * A promotion that failed (the daemon's policy_note_failed()) leaves the
- * page on the slow node: its next fault there is no node change, not
- * "reverted by reclaim", and its heat stands; its cooldown does too.
- */
-static void test_failed_move(void **state)
-{
-	struct world w;
-
-	world_init(&w, 1000, 1000);
-	w.cfg.hot_latency_auto = 0;
-	world_start(&w);
-	see(&w, 7, BASE, 1, 3);
-	tick(&w);
-	assert_int_equal(w.plan.c.promoted, 1);
-	assert_int_equal(policy_note_failed(w.pol, 7, 1007, BASE, 1), 0);
-	assert_int_equal(policy_note_failed(w.pol, 7, 1007, BASE + PAGE, 1), -ENOENT);
-	assert_int_equal(policy_note_failed(w.pol, 7, 999, BASE, 1), -ENOENT);
-	assert_int_equal(policy_note_failed(NULL, 7, 1007, BASE, 1), -ENOENT);
-	see(&w, 7, BASE, 1, 1);
-	w.obs[w.nr_obs - 1].flags = 0;
-	tick(&w);
-	assert_int_equal(w.plan.c.reverted, 0);
-	assert_int_equal(w.plan.c.node_changed, 0);
-	assert_true(hot_of(&w, 7, BASE) > 2.0);
-	assert_int_equal(w.plan.c.skipped_cooldown, 1);
-	world_fini(&w);
 	(void)state;
 }
 
@@ -1771,7 +1753,6 @@ int main(void)
 		cmocka_unit_test(test_swap_for_hot),
 		cmocka_unit_test(test_write_samples),
 		cmocka_unit_test(test_stale_node),
-		cmocka_unit_test(test_failed_move),
 		cmocka_unit_test(test_late_fault_halves),
 		cmocka_unit_test(test_phase_change_trades),
 		cmocka_unit_test(test_pingpong_proven),
