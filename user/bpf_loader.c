@@ -557,6 +557,32 @@ int observer_filter_list(const struct observer_maps *m, struct filter_entry **ou
 	return 0;
 }
 
+__u64 filter_newest_scan(const struct filter_entry *f, size_t n)
+{
+	__u64 ns = 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < f[i].val.scan.used && j < PAUTONUMA_SCAN_SLOTS; j++)
+			if (f[i].val.scan.r[j].ns > ns)
+				ns = f[i].val.scan.r[j].ns;
+	return ns;
+}
+
+int observer_last_scan_ns(const struct observer_maps *m, __u64 *ns)
+{
+	struct filter_entry *f;
+	size_t n;
+	int err;
+
+	err = observer_filter_list(m, &f, &n);
+	if (err)
+		return err;
+	*ns = filter_newest_scan(f, n);
+	free(f);
+	return 0;
+}
+
 /* Sum a per-CPU array's entry 0, a struct of __u64 counters of @size bytes. */
 static int read_percpu_sum(int fd, void *out, size_t size)
 {

@@ -92,6 +92,12 @@ int observer_filter_add(const struct observer_maps *m, const struct proc_ident *
 int observer_filter_del(const struct observer_maps *m, __u32 tgid);
 /* Caller frees *@out. */
 int observer_filter_list(const struct observer_maps *m, struct filter_entry **out, size_t *n);
+/*
+ * The newest NUMA scan of any of the @n processes (bpf_ktime_get_ns(), i.e.
+ * CLOCK_MONOTONIC), 0 if none was seen; observer_last_scan_ns() lists them.
+ */
+__u64 filter_newest_scan(const struct filter_entry *f, size_t n);
+int observer_last_scan_ns(const struct observer_maps *m, __u64 *ns);
 int observer_read_stats(const struct observer_maps *m, struct observer_stats *out);
 int observer_read_run_info(const struct observer_maps *m, struct run_info *out);
 int observer_write_run_info(const struct observer_maps *m, const struct run_info *in);

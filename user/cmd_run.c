@@ -279,6 +279,26 @@ struct run_state {
 };
 
 /*
+ * Seconds to hold the read due now, so that the newest NUMA scan pass of the
+ * observed processes is half an interval old: its hot pages fault soon
+ * after it (within ~100 ms in the rig), and a read in between splits their
+ * pile across two intervals, each of which misreads the latency limit
+ * (policy.c, set_hot_latency()). 0: read now (no daemon, no scan seen,
+ * the pass is old enough, or the map read failed: nothing is lost by not
+ * waiting).
+ */
+static double scan_settle(const struct run_state *st, double interval)
+{
+	__u64 scan;
+	double age;
+
+	if (!st->dmn || observer_last_scan_ns(observer_maps(st->ob), &scan) || !scan)
+		return 0;
+	age = now_s() - scan / 1e9;
+	return age >= 0 && age < interval / 2 ? interval / 2 - age : 0;
+}
+
+/*
  * One interval: the report, then the daemon's cycle. A daemon consumes
  * page_heat, once, and the report shows what it consumed; observe-only
  * reads it and leaves it to accumulate. 0, or -errno already reported.
@@ -565,7 +585,7 @@ int cmd_run(int argc, char **argv)
 	struct run_config *cfg = NULL;
 	struct cli *cli = NULL;
 	struct run_state st = {};
-	double interval, duration, t0 = 0, next, c;
+	double interval, duration, t0 = 0, next, hold = 0, c;
 	struct daemon_opts dopts = {};
 	int npids = 0, lock_fd = -1, meta_node = -1, ret = EXIT_FAIL, err, i;
 	bool observe_only, mounted;
@@ -777,7 +797,8 @@ int cmd_run(int argc, char **argv)
 	st.cpu.start = cpu_s();
 	next = t0 + interval;
 	while (!stop_signal) {
-		double t = now_s(), wait = fmin(next, duration > 0 ? t0 + duration : next) - t;
+		double t = now_s(), due = hold > 0 ? hold : next;
+		double wait = fmin(due, duration > 0 ? t0 + duration : due) - t;
 
 		if (reload_pending) {
 			reload_pending = 0;
@@ -800,6 +821,14 @@ int cmd_run(int argc, char **argv)
 			continue;
 		}
 		if (t >= next || duration > 0) {
+			if (!hold && (duration <= 0 || t < t0 + duration)) {
+				hold = scan_settle(&st, interval);
+				if (hold > 0) {
+					hold += t;
+					continue;
+				}
+			}
+			hold = 0;
 			if (cgroup_sync(&st.cg, cfg->cgroups, &cfg->pids, observer_maps(st.ob))) {
 				log_err("run: cgroups: %s", strerror(ENOMEM));
 				goto cleanup;

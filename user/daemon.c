@@ -62,6 +62,7 @@ struct daemon {
 	uint64_t fast_mask; /* bit N: node N is fast */
 	double window_ms; /* the next write-sampling window; 0 before the first */
 	uint64_t moved_until_ns; /* CLOCK_MONOTONIC when the last cycle's moves ended */
+	uint64_t scan_ns; /* newest NUMA scan of the observed processes at the last cycle */
 	struct daemon_totals t;
 	long page_size;
 	struct next_touch *nt;
@@ -713,7 +714,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	const struct heat_key *keys = heat->keys;
 	const struct heat_val *vals = heat->vals;
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
-	uint64_t cpu0 = cpu_ns(), cpu1, cpu2;
+	uint64_t cpu0 = cpu_ns(), cpu1, cpu2, scan;
 	size_t n = heat->n, nf = 0, i;
 	struct proc_ident id;
 	bool threaded = false;
@@ -722,6 +723,10 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	err = observer_filter_list(m, &f, &nf);
 	if (err)
 		goto out;
+	/* No scan times (no scan hook): as if every interval had its pass. */
+	scan = filter_newest_scan(f, nf);
+	policy_note_pass(d->pol, !scan || scan > d->scan_ns);
+	d->scan_ns = scan;
 	d->nobs = 0;
 	err = obs_reserve(d, n);
 	if (err)
@@ -804,6 +809,8 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted);
 	if (d->plan.c.phase_change)
 		fputs(", phase change (threshold and limit reset)", out);
+	if (d->plan.c.no_pass)
+		fputs(", no new scan pass (limit stands)", out);
 	if (!d->o.dry_run)
 		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
 			(unsigned long long)(d->t.promoted - prom0),

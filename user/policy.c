@@ -107,11 +107,13 @@ struct policy {
 	uint64_t pingpong_total;
 	uint32_t lat_us, lat_max_us; /* hot latency limit now and configured; 0 = off */
 	bool lat_known; /* the limit was set from faults once */
+	bool no_pass; /* policy_note_pass(): this interval holds no new scan pass */
 	double early_share; /* of the faults within the limit, average */
 	double faults_avg; /* timed faults per interval, average */
+	double ref_us; /* last interval's untightened limit: note_early_share()'s yardstick */
 	uint32_t cold_pass; /* of the cold pages the latency limit lets pass */
-	uint32_t *lat_buf; /* this interval's latencies, for the limit */
-	size_t lat_cap;
+	uint32_t *lat_buf; /* this interval's latencies, then its background's, for the limit */
+	size_t lat_cap; /* in observations: lat_buf holds twice as many */
 
 	struct cand *prom; /* heap, then sorted hottest first */
 	size_t nr_prom;
@@ -814,7 +816,7 @@ static int reserve(struct policy *pol, struct policy_plan *plan, size_t nr_fast,
 		pol->dem_nodes = nr_fast;
 	}
 	if (pol->lat_cap < nr_obs) {
-		p = realloc(pol->lat_buf, nr_obs * sizeof(*pol->lat_buf));
+		p = realloc(pol->lat_buf, 2 * nr_obs * sizeof(*pol->lat_buf));
 		if (!p)
 			return -ENOMEM;
 		pol->lat_buf = p;
@@ -1460,24 +1462,28 @@ static uint32_t select_kth(uint32_t *a, size_t n, size_t k)
 }
 
 /*
- * A phase change shows as a jump in the share of faults within @ref_us,
- * the limit untightened (COLD_PASS_MAX): by its making ~16% of the cold
- * faults are within it, and the new hot pages on the slow tier add theirs.
- * (Not the limit in force: tightened, the stretched faults of the new hot
- * pages missed it, and the jump with them.) What the last phase taught, a
- * tighter limit and a higher threshold, both answers to its cold pages
- * passing by chance, would only hold the new one back: forget it. The
- * averages move by a quarter of the new value per interval.
+ * A phase change shows as a jump in the share of faults within the last
+ * interval's reference latency: the limit untightened (COLD_PASS_MAX), so
+ * that ~16% of the cold faults are within it, and the new hot pages on the
+ * slow tier add theirs. (Not this interval's reference: the new pile, a
+ * quarter of the faults in the rig, pulls the band and the reference down
+ * with it, and the jump went unseen for 5 intervals. Nor the limit in
+ * force: tightened, the stretched faults of the new hot pages missed it.)
+ * What the last phase taught, a tighter limit and a higher threshold,
+ * both answers to its cold pages passing by chance, would only hold the
+ * new one back: forget it. The averages move by a quarter of the new
+ * value per interval.
  */
 static void note_early_share(struct interval *iv, size_t n, double ref_us)
 {
 	struct policy *pol = iv->pol;
+	double share, yard = pol->ref_us ? pol->ref_us : ref_us;
 	size_t early = 0, i;
-	double share;
 
 	for (i = 0; i < n; i++)
-		early += pol->lat_buf[i] <= ref_us;
+		early += pol->lat_buf[i] <= yard;
 	share = (double)early / (double)n;
+	pol->ref_us = ref_us;
 	/*
 	 * 10 points above the usual share; not from an interval with a part
 	 * of a scan only (the scanner's passes drift across intervals): fewer
@@ -1490,6 +1496,22 @@ static void note_early_share(struct interval *iv, size_t n, double ref_us)
 	}
 	pol->early_share = pol->early_share ? (3 * pol->early_share + share) / 4 : share;
 	pol->faults_avg = pol->faults_avg ? (3 * pol->faults_avg + (double)n) / 4 : (double)n;
+}
+
+/*
+ * Is this fault one of the background's? Yes for a page early in none of
+ * its last few passes (its heat below half a fault), or new: the hot pile
+ * is left out (a quarter of the faults after a phase change: it pulled the
+ * band down with it and the limit to half the pile's spread), and so are
+ * cold pages early by chance, which biases nothing, a cold page's latency
+ * being as random in this pass as in the last.
+ */
+static bool in_background(const struct policy *pol, const struct policy_obs *o)
+{
+	long s = table_find(pol, o->tgid, o->addr >> pol->page_shift);
+
+	return s < 0 || pol->slots[s].start_time != o->start_time ||
+	       pol->slots[s].hot < HOT_ONE / 2;
 }
 
 /*
@@ -1515,8 +1537,8 @@ static void note_early_share(struct interval *iv, size_t n, double ref_us)
 static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, size_t nr)
 {
 	struct policy *pol = iv->pol;
-	uint32_t floor, q3, lo, hi, q;
-	size_t n = 0, m = 0, above = 0, i;
+	uint32_t floor, q3, lo, hi, q, *bg = pol->lat_buf + nr;
+	size_t n = 0, nb = 0, m = 0, above = 0, i;
 	double limit, ref, rho, cold;
 	uint64_t room;
 
@@ -1524,26 +1546,36 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		pol->lat_us = pol->lat_max_us;
 		goto out;
 	}
-	for (i = 0; i < nr; i++)
-		if (obs[i].latency_us && !(obs[i].flags & POLICY_OBS_SAMPLED))
-			pol->lat_buf[n++] = obs[i].latency_us;
+	for (i = 0; i < nr; i++) {
+		if (!obs[i].latency_us || (obs[i].flags & POLICY_OBS_SAMPLED))
+			continue;
+		pol->lat_buf[n++] = obs[i].latency_us;
+		if (in_background(pol, &obs[i]))
+			bg[nb++] = obs[i].latency_us;
+	}
 	/*
 	 * Too few faults for a background (the scanner did not get round to
 	 * the pages, or few are touched): the last limit stands. Opening it to
 	 * hot_latency_ms then let every page that faulted at all be hot for an
 	 * interval.
 	 */
-	if (n < LAT_MIN_FAULTS)
+	if (n < LAT_MIN_FAULTS || nb < LAT_MIN_FAULTS)
 		goto out;
-	floor = pol->lat_buf[0];
-	for (i = 1; i < n; i++)
-		if (pol->lat_buf[i] < floor)
-			floor = pol->lat_buf[i];
-	q3 = select_kth(pol->lat_buf, n, n * 3 / 4);
+	/*
+	 * Only the tail of a pass read last interval: no pile, the background
+	 * alone would open the limit up. Nor is it a phase change.
+	 */
+	if (pol->no_pass)
+		goto out;
+	floor = bg[0];
+	for (i = 1; i < nb; i++)
+		if (bg[i] < floor)
+			floor = bg[i];
+	q3 = select_kth(bg, nb, nb * 3 / 4);
 	hi = (q3 - floor) / 2;
 	lo = hi / 2;
-	for (i = 0; i < n; i++) {
-		uint32_t t = pol->lat_buf[i] - floor;
+	for (i = 0; i < nb; i++) {
+		uint32_t t = bg[i] - floor;
 
 		above += t > lo;
 		m += t > lo && t <= hi;
@@ -1569,14 +1601,14 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		limit = q;
 	q = limit > pol->lat_max_us ? pol->lat_max_us : (uint32_t)limit;
 	/*
-	 * After the first, at most 1/4 up and 1/2 down an interval: one
-	 * interval's band is a few hundred faults, and an interval that holds
-	 * only the late faults of a scan made at the end of the last one has
-	 * none of the pile.
+	 * After the first, at most twice or half the last an interval: one
+	 * interval's band is a few hundred faults. (It was 1/4 up: a first
+	 * limit read off a pass the scanner had only begun, 15 ms in the rig,
+	 * then took 8 intervals to reach the hot pile's 90 ms.)
 	 */
 	if (pol->lat_known) {
-		if (q > pol->lat_us + pol->lat_us / 4)
-			q = pol->lat_us + pol->lat_us / 4;
+		if (q > 2 * pol->lat_us)
+			q = 2 * pol->lat_us;
 		if (q < pol->lat_us / 2)
 			q = pol->lat_us / 2;
 	}
@@ -1693,11 +1725,18 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	plan->c.fast_room = managed_room(iv, true);
 	plan->c.pingpong_total = pol->pingpong_total;
 	plan->c.next_threshold = from_hot(pol->thr_base + pol->thr_raise);
+	plan->c.no_pass = pol->no_pass;
+	pol->no_pass = false;
 	err = 0;
 
 cleanup:
 	free(iv);
 	return err;
+}
+
+void policy_note_pass(struct policy *pol, bool started)
+{
+	pol->no_pass = !started;
 }
 
 void policy_plan_print(FILE *f, const struct policy_plan *plan)

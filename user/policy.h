@@ -251,6 +251,7 @@ struct policy_counters {
 	 * tightening, answers to the last phase, were dropped.
 	 */
 	uint32_t phase_change;
+	uint32_t no_pass; /* policy_note_pass(false): the limit stood */
 	double threshold; /* global promotion threshold used this interval, faults */
 	double next_threshold; /* after this interval's ping-pong response */
 };
@@ -331,6 +332,14 @@ int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, si
  */
 int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 		const struct policy_topology *topo, struct policy_plan *plan);
+/*
+ * Before policy_plan(): did a NUMA scan pass of the observed processes
+ * start in this interval? Without one (@started false) its faults are the
+ * tail of a pass already read, with none of the hot pages' pile after the
+ * scan: the latency limit stands. Not called: a pass started. Holds for
+ * the next policy_plan() only.
+ */
+void policy_note_pass(struct policy *pol, bool started);
 
 void policy_plan_init(struct policy_plan *plan);
 void policy_plan_fini(struct policy_plan *plan);
