@@ -1546,12 +1546,22 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		pol->lat_us = pol->lat_max_us;
 		goto out;
 	}
+	/*
+	 * Only the tail of a pass read last interval: no pile, the background
+	 * alone would open the limit up. Nor is it a phase change.
+	 */
+	if (pol->no_pass)
+		goto out;
+	floor = UINT32_MAX;
 	for (i = 0; i < nr; i++) {
 		if (!obs[i].latency_us || (obs[i].flags & POLICY_OBS_SAMPLED))
 			continue;
 		pol->lat_buf[n++] = obs[i].latency_us;
-		if (in_background(pol, &obs[i]))
-			bg[nb++] = obs[i].latency_us;
+		if (!in_background(pol, &obs[i]))
+			continue;
+		bg[nb++] = obs[i].latency_us;
+		if (obs[i].latency_us < floor)
+			floor = obs[i].latency_us;
 	}
 	/*
 	 * Too few faults for a background (the scanner did not get round to
@@ -1561,16 +1571,6 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 	 */
 	if (n < LAT_MIN_FAULTS || nb < LAT_MIN_FAULTS)
 		goto out;
-	/*
-	 * Only the tail of a pass read last interval: no pile, the background
-	 * alone would open the limit up. Nor is it a phase change.
-	 */
-	if (pol->no_pass)
-		goto out;
-	floor = bg[0];
-	for (i = 1; i < nb; i++)
-		if (bg[i] < floor)
-			floor = bg[i];
 	q3 = select_kth(bg, nb, nb * 3 / 4);
 	hi = (q3 - floor) / 2;
 	lo = hi / 2;
