@@ -245,10 +245,11 @@ struct policy_counters {
 	double hot_latency_ms; /* latency limit used this interval (0: not used) */
 	double cold_pass; /* share of cold pages the next interval's limit lets pass */
 	/*
-	 * The share of faults within the latency limit, untightened, jumped
-	 * (10 points above its average, in an interval with at least half the
-	 * usual faults): a new hot set. The threshold's raise and the limit's
-	 * tightening, answers to the last phase, were dropped.
+	 * Of the slow tier's pages early within the last latency limit, the
+	 * share early in their last passes too jumped (15 points above its
+	 * average): a new hot set, at its second pass. The threshold's raise
+	 * and the limit's tightening, answers to the last phase, were dropped,
+	 * for this interval's plan too.
 	 */
 	uint32_t phase_change;
 	uint32_t no_pass; /* policy_note_pass(false): the limit stood */

@@ -1108,21 +1108,29 @@ static void test_latency_separates_saturated_faults(void **state)
  * within six intervals (none is a candidate by chance), and those early in
  * one interval spread evenly over the next one's background.
  */
-static void fault_period(struct world *w, int t, int hot0, int nhot, int cold_ms)
+static void fault_period_late(struct world *w, int t, int hot0, int nhot, int cold_ms,
+			      uint32_t late_us)
 {
 	uint32_t g, j, r, pos;
 	int i;
 
 	for (i = 0; i < nhot; i++)
-		see_lat(w, 9, BASE + (uint64_t)(hot0 + i) * PAGE, 1, 1000 + (i % 10) * 1000);
+		see_lat(w, 9, BASE + (uint64_t)(hot0 + i) * PAGE, 1,
+			late_us + 1000 + (i % 10) * 1000);
 	for (i = 0; i < 1800; i++) {
 		g = (uint32_t)i % 6;
 		j = (uint32_t)i / 6;
 		r = (g + 6 - (uint32_t)t % 6) % 6;
 		pos = r ? 300 + 5 * j + r - 1 : j;
 		see_lat(w, 9, BASE + (uint64_t)(10000 + i) * PAGE, 1,
-			1000 + pos * (uint32_t)cold_ms * 1000 / 1800);
+			late_us + 1000 + pos * (uint32_t)cold_ms * 1000 / 1800);
 	}
+}
+
+/* The same, every fault @late_us later: see fault_period_late(). */
+static void fault_period(struct world *w, int t, int hot0, int nhot, int cold_ms)
+{
+	fault_period_late(w, t, hot0, nhot, cold_ms, 0);
 }
 
 /*
@@ -1248,9 +1256,11 @@ static void test_latency_limit_background(void **state)
  * within the ping-pong window) are counted as reverted; above 1% of the
  * moves, the share of cold pages the limit lets pass shrinks by 1/4, and
  * the next limit with it. Quiet intervals let it grow back (1/16 each), a
- * phase change at once: the share of faults within the limit, untightened,
- * jumps (here from ~17% to ~46%, as 1000 pages start faulting right after
- * the scan), and what the last phase taught is dropped.
+ * phase change at once, for the limit of the interval it is seen in too:
+ * of the pages early within the last limit, the share early in their last
+ * passes jumps (here from 200 of ~440 to 1000 of ~1230, at the second pass
+ * of 1000 pages that start faulting right after the scan), and what the
+ * last phase taught is dropped.
  */
 static void test_reverts_shrink_cold_pass(void **state)
 {
@@ -1278,16 +1288,17 @@ static void test_reverts_shrink_cold_pass(void **state)
 	/* 1 + 0.12 * 899: 109 ms */
 	assert_true(fabs(w.plan.c.hot_latency_ms - 1 - (lim - 1) * 123 / 164) < 2.0);
 	assert_true(w.plan.c.cold_pass == 131.0 / 1024); /* + 123/16 + 1 */
-	for (t = 4; t < 6; t++) {
-		fault_period(&w, t, 0, 20, 900);
-		tick(&w);
-		assert_int_equal(w.plan.c.phase_change, 0);
-	}
-	assert_true(w.plan.c.cold_pass == 149.0 / 1024);
-	fault_period(&w, 6, 1000, 1000, 900);
+	/* 1000 new pages, their first pass: early, but none was early before. */
+	fault_period(&w, 4, 1000, 1000, 900);
+	tick(&w);
+	assert_int_equal(w.plan.c.phase_change, 0);
+	assert_true(w.plan.c.cold_pass == 140.0 / 1024); /* + 131/16 + 1 */
+	fault_period(&w, 5, 1000, 1000, 900);
 	tick(&w);
 	assert_int_equal(w.plan.c.phase_change, 1);
 	assert_true(w.plan.c.cold_pass == 164.0 / 1024);
+	/* Untightened at once: 1 + 0.14 * 899 (125 ms) was the limit taught. */
+	assert_true(fabs(w.plan.c.hot_latency_ms - lim) < lim * 0.05);
 	assert_true(w.plan.c.next_threshold == 1.5);
 	world_fini(&w);
 	(void)state;
@@ -1329,10 +1340,10 @@ static void test_limit_background_only(void **state)
 
 /*
  * A phase change whose new hot pages fault in turn (the rig: a pile
- * stretched over 200 ms, a quarter of the faults): the pile pulls this
- * interval's band, and its reference, down to ~103 ms, within which the
- * share hardly moves (24% to 28%); within the last interval's reference
- * (145 ms) it jumps to 37%, and the change is seen at once.
+ * stretched over 200 ms, a quarter of the faults) is seen at their second
+ * pass, when those early in the first are early again: of the pages early
+ * within the limit the share early before goes from ~0.41 (the 200 hot
+ * pages that stay on the slow node) to ~0.7.
  */
 static void test_phase_change_stretched_pile(void **state)
 {
@@ -1347,11 +1358,47 @@ static void test_phase_change_stretched_pile(void **state)
 		tick(&w);
 		assert_int_equal(w.plan.c.phase_change, 0);
 	}
-	fault_period(&w, 4, 0, 200, 900);
-	for (i = 0; i < 700; i++)
-		see_lat(&w, 9, BASE + (uint64_t)(3000 + i) * PAGE, 1, 1000 + (uint32_t)i * 285);
-	tick(&w);
-	assert_int_equal(w.plan.c.phase_change, 1);
+	for (t = 4; t < 6; t++) {
+		fault_period(&w, t, 0, 200, 900);
+		for (i = 0; i < 700; i++)
+			see_lat(&w, 9, BASE + (uint64_t)(3000 + i) * PAGE, 1,
+				1000 + (uint32_t)i * 285);
+		tick(&w);
+		assert_int_equal(w.plan.c.phase_change, t == 5);
+	}
+	world_fini(&w);
+	(void)state;
+}
+
+/*
+ * An interval whose faults all came 200 ms late (the workload stalled
+ * after the scan) and the normal one after it are no phase change: the
+ * same pages are early. (The test before, the share of faults within the
+ * last interval's reference, fired at the normal one.) Nor are 1000 pages
+ * of the fast node early in three passes running (the scanner arms the
+ * fast tier now and then): there its hot pages are early every time.
+ */
+static void test_phase_change_not_stall(void **state)
+{
+	struct world w;
+	int t, i;
+
+	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
+	w.cfg.promote_threshold = 8; /* nothing moves: the detector alone */
+	world_start(&w);
+	for (t = 0; t < 7; t++) {
+		fault_period_late(&w, t, 0, 200, 900, t == 4 ? 200000 : 0);
+		tick(&w);
+		assert_int_equal(w.plan.c.phase_change, 0);
+	}
+	for (t = 7; t < 10; t++) {
+		fault_period(&w, t, 0, 200, 900);
+		for (i = 0; i < 1000; i++)
+			see_lat(&w, 9, BASE + (uint64_t)(5000 + i) * PAGE, 0,
+				1000 + (uint32_t)(i % 10) * 1000);
+		tick(&w);
+		assert_int_equal(w.plan.c.phase_change, 0);
+	}
 	world_fini(&w);
 	(void)state;
 }
@@ -1848,6 +1895,7 @@ int main(void)
 		cmocka_unit_test(test_late_fault_halves),
 		cmocka_unit_test(test_phase_change_trades),
 		cmocka_unit_test(test_phase_change_stretched_pile),
+		cmocka_unit_test(test_phase_change_not_stall),
 		cmocka_unit_test(test_limit_background_only),
 		cmocka_unit_test(test_pingpong_proven),
 		cmocka_unit_test(test_full_node),
