@@ -811,6 +811,8 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		fputs(", phase change (threshold and limit reset)", out);
 	if (d->plan.c.no_pass)
 		fputs(", no new scan pass (limit stands)", out);
+	if (d->plan.c.stalled)
+		fputs(", faults all late (stalled: limit stands, none judged late)", out);
 	if (!d->o.dry_run)
 		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
 			(unsigned long long)(d->t.promoted - prom0),

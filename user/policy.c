@@ -108,6 +108,7 @@ struct policy {
 	uint32_t lat_us, lat_max_us; /* hot latency limit now and configured; 0 = off */
 	bool lat_known; /* the limit was set from faults once */
 	bool no_pass; /* policy_note_pass(): this interval holds no new scan pass */
+	bool stalled; /* the last interval with a limit to set was a stall */
 	bool repeat_known; /* repeat_share was measured once */
 	double repeat_share; /* of the early slow pages, those early before: average */
 	uint32_t cold_pass; /* of the cold pages the latency limit lets pass */
@@ -833,6 +834,7 @@ struct interval {
 	int16_t idx_of[POLICY_MAX_NODE_ID + 1]; /* node id -> acct index, -1 unknown */
 	uint32_t budget; /* pages left */
 	uint32_t thr; /* global threshold this interval */
+	bool stalled; /* set_hot_latency(): this interval's faults all came late */
 };
 
 static int topo_load(struct interval *iv, const struct policy_topology *topo, size_t *nr_fast)
@@ -992,7 +994,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			e->hot >>= 1;
 			if (e->hot > pol->thr_base)
 				e->hot = pol->thr_base;
-		} else if (late && o->faults_delta) {
+		} else if (late && o->faults_delta && !iv->stalled) {
 			e->hot >>= 1;
 		}
 		hot = (uint64_t)e->hot + (late ? 0 : (uint64_t)o->faults_delta) * HOT_ONE;
@@ -1536,7 +1538,7 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 {
 	struct policy *pol = iv->pol;
 	uint32_t floor, q3, lo, hi, q, *bg = pol->lat_buf + nr;
-	size_t n = 0, nb = 0, m = 0, above = 0, early = 0, repeat = 0, i;
+	size_t n = 0, nb = 0, m = 0, above = 0, early = 0, repeat = 0, within = 0, i;
 	double limit, rho, cold;
 	bool back;
 	uint64_t room;
@@ -1556,6 +1558,7 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		if (!obs[i].latency_us || (obs[i].flags & POLICY_OBS_SAMPLED))
 			continue;
 		pol->lat_buf[n++] = obs[i].latency_us;
+		within += obs[i].latency_us <= pol->lat_us;
 		back = in_background(pol, &obs[i]);
 		if (pol->lat_known && obs[i].latency_us <= pol->lat_us &&
 		    !is_fast(iv, obs[i].node)) {
@@ -1576,6 +1579,23 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 	 */
 	if (n < LAT_MIN_FAULTS || nb < LAT_MIN_FAULTS)
 		goto out;
+	/*
+	 * A stall: the limit lets pass 8-16% of the cold pages, and here not
+	 * 1% of all faults came within it. In the rig the scan had come while
+	 * our moves of ~1800 pages ran, and every fault waited for them (10th
+	 * percentile 292 ms, against ~32): the limit, free to double, passed
+	 * 3% of the new hot set, whose late faults halved its heat, and its
+	 * promotion waited three intervals. Such faults tell nothing of heat.
+	 * Twice running it is no stall but a slower background: the limit
+	 * follows it.
+	 */
+	if (pol->lat_known && within * 100 < n && !pol->stalled) {
+		pol->stalled = true;
+		iv->stalled = true;
+		iv->plan->c.stalled = 1;
+		goto out;
+	}
+	pol->stalled = false;
 	note_repeats(iv, early, repeat);
 	q3 = select_kth(bg, nb, nb * 3 / 4);
 	hi = (q3 - floor) / 2;

@@ -253,6 +253,13 @@ struct policy_counters {
 	 */
 	uint32_t phase_change;
 	uint32_t no_pass; /* policy_note_pass(false): the limit stood */
+	/*
+	 * Fewer than 1% of the faults came within the last limit: the
+	 * workload stalled after the scan (in the rig, behind our own moves).
+	 * The limit stood and no fault was judged late.
+	 */
+	uint32_t stalled;
+	uint32_t pad;
 	double threshold; /* global promotion threshold used this interval, faults */
 	double next_threshold; /* after this interval's ping-pong response */
 };
