@@ -834,7 +834,6 @@ struct interval {
 	int16_t idx_of[POLICY_MAX_NODE_ID + 1]; /* node id -> acct index, -1 unknown */
 	uint32_t budget; /* pages left */
 	uint32_t thr; /* global threshold this interval */
-	bool stalled; /* set_hot_latency(): this interval's faults all came late */
 };
 
 static int topo_load(struct interval *iv, const struct policy_topology *topo, size_t *nr_fast)
@@ -994,7 +993,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			e->hot >>= 1;
 			if (e->hot > pol->thr_base)
 				e->hot = pol->thr_base;
-		} else if (late && o->faults_delta && !iv->stalled) {
+		} else if (late && o->faults_delta && !iv->plan->c.stalled) {
 			e->hot >>= 1;
 		}
 		hot = (uint64_t)e->hot + (late ? 0 : (uint64_t)o->faults_delta) * HOT_ONE;
@@ -1540,7 +1539,7 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 	uint32_t floor, q3, lo, hi, q, *bg = pol->lat_buf + nr;
 	size_t n = 0, nb = 0, m = 0, above = 0, early = 0, repeat = 0, within = 0, i;
 	double limit, rho, cold;
-	bool back;
+	bool back, in;
 	uint64_t room;
 
 	if (!limit_adapts(pol)) {
@@ -1558,10 +1557,10 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		if (!obs[i].latency_us || (obs[i].flags & POLICY_OBS_SAMPLED))
 			continue;
 		pol->lat_buf[n++] = obs[i].latency_us;
-		within += obs[i].latency_us <= pol->lat_us;
+		in = pol->lat_known && obs[i].latency_us <= pol->lat_us;
+		within += in;
 		back = in_background(pol, &obs[i]);
-		if (pol->lat_known && obs[i].latency_us <= pol->lat_us &&
-		    !is_fast(iv, obs[i].node)) {
+		if (in && !is_fast(iv, obs[i].node)) {
 			early++;
 			repeat += !back;
 		}
@@ -1591,7 +1590,6 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 	 */
 	if (pol->lat_known && within * 100 < n && !pol->stalled) {
 		pol->stalled = true;
-		iv->stalled = true;
 		iv->plan->c.stalled = 1;
 		goto out;
 	}
