@@ -1149,8 +1149,8 @@ static void test_latency_limit_background(void **state)
 	double lim, prev;
 	int t, i;
 
-	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
-	w.cfg.promote_threshold = 8; /* nothing moves until the last part */
+	/* At the high watermark, no room: nothing moves (the phase change's lower threshold) */
+	world_init(&w, 10000, 1000);
 	world_start(&w);
 	fault_period(&w, 0, 0, 200, 900);
 	tick(&w);
@@ -1419,6 +1419,91 @@ static void test_phase_change_not_stall(void **state)
 		tick(&w);
 		assert_int_equal(w.plan.c.phase_change, 0);
 	}
+	world_fini(&w);
+	(void)state;
+}
+
+/* @n pages of the slow node from page @first, right after the scan (1-10 ms). */
+static void see_early(struct world *w, int first, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		see_lat(w, 9, BASE + (uint64_t)(first + i) * PAGE, 1,
+			1000 + (uint32_t)(i % 10) * 1000);
+}
+
+/*
+ * At a phase change one early pass of the last two is enough: of 600 new
+ * hot pages, 200 are early in both passes, 200 in the first only and 200 in
+ * the second only, and all 600 are candidates when the change is seen (at
+ * the second pass), not only the first 200 (two passes in a row). So are the
+ * cold pages early by chance in either pass, the background's early sixth
+ * of each. Fifty of the last 200 were demoted as cold five intervals
+ * before: the cooldown does not hold them back, then or after. The change
+ * seen again after quiet intervals, within a cooldown of the first, does
+ * not lower the threshold.
+ */
+static void test_phase_change_one_early_pass(void **state)
+{
+	struct world w;
+	int t, i;
+
+	world_init(&w, 10000, 500); /* above the high watermark: demote */
+	world_start(&w);
+	for (i = 0; i < 50; i++)
+		see_lat(&w, 9, BASE + (uint64_t)(3400 + i) * PAGE, 0, 800000);
+	tick(&w);
+	assert_int_equal(w.plan.c.demoted, 50);
+	w.nodes[0].free_pages = 1000; /* at the high watermark: no room, no demotion */
+	for (t = 1; t < 4; t++) {
+		fault_period(&w, t, 0, 0, 900);
+		tick(&w);
+		assert_int_equal(w.plan.c.phase_change, 0);
+	}
+	for (t = 4; t < 6; t++) {
+		fault_period(&w, t, 0, 0, 900);
+		for (i = 0; i < 600; i++) {
+			bool early = i < 200 || (t == 4 ? i < 400 : i >= 400);
+
+			see_lat(&w, 9, BASE + (uint64_t)(3000 + i) * PAGE, 1,
+				early ? 1000 + (uint32_t)(i % 10) * 1000 : 800000);
+		}
+		tick(&w);
+		assert_int_equal(w.plan.c.phase_change, t == 5);
+	}
+	for (i = 0; i < 600; i++)
+		assert_true(hot_of(&w, 9, BASE + (uint64_t)(3000 + i) * PAGE) >= 1.5 / 4);
+	assert_true(w.plan.c.candidates >= 600);
+	/* the limits let ~300 cold pages pass in each (145 and 161 ms) */
+	assert_true(w.plan.c.candidates <= 600 + 2 * 330);
+	assert_int_equal(w.plan.c.skipped_cooldown, 0);
+	/*
+	 * Next pass, 70 of the set early again among ~300 cold pages: a share
+	 * of ~0.19, no change against an average that took in the 0.29 of
+	 * the pass that saw one (0.07).
+	 */
+	fault_period(&w, 6, 0, 0, 900);
+	see_early(&w, 3000, 70);
+	tick(&w);
+	assert_int_equal(w.plan.c.phase_change, 0);
+	/* Nor at the next: the 30 demoted before it stay free of their cooldown. */
+	fault_period(&w, 7, 0, 0, 900);
+	see_early(&w, 3400, 30);
+	tick(&w);
+	assert_int_equal(w.plan.c.phase_change, 0);
+	assert_true(w.plan.c.candidates >= 30);
+	assert_int_equal(w.plan.c.skipped_cooldown, 0);
+	/*
+	 * Seen again three intervals after (the 200 early both times, early
+	 * again): the same change, the threshold stands. At a quarter the
+	 * ~600 cold pages early in the last two passes were candidates too.
+	 */
+	fault_period(&w, 8, 0, 0, 900);
+	see_early(&w, 3000, 200);
+	tick(&w);
+	assert_int_equal(w.plan.c.phase_change, 1);
+	assert_true(w.plan.c.candidates >= 200 && w.plan.c.candidates < 300);
 	world_fini(&w);
 	(void)state;
 }
@@ -1916,6 +2001,7 @@ int main(void)
 		cmocka_unit_test(test_phase_change_trades),
 		cmocka_unit_test(test_phase_change_stretched_pile),
 		cmocka_unit_test(test_phase_change_not_stall),
+		cmocka_unit_test(test_phase_change_one_early_pass),
 		cmocka_unit_test(test_limit_background_only),
 		cmocka_unit_test(test_pingpong_proven),
 		cmocka_unit_test(test_full_node),
