@@ -796,7 +796,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu "
 		"(%llu wasted), "
 		"%llu hot of %llu fast room, hot latency %.1f ms (cold pass %.4f), %llu promotions by reclaim, "
-		"%llu reverted by reclaim",
+		"%llu reverted by reclaim, promotions at cooldown's end %llu hot / %llu not",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
 		(unsigned long long)d->plan.c.promoted, (unsigned long long)d->plan.c.demoted,
 		(unsigned long long)d->plan.c.skipped_cooldown,
@@ -806,7 +806,8 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		(unsigned long long)d->plan.c.pingpong_wasted,
 		(unsigned long long)d->plan.c.hot_pages, (unsigned long long)d->plan.c.fast_room,
 		d->plan.c.hot_latency_ms, d->plan.c.cold_pass,
-		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted);
+		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted,
+		(unsigned long long)d->plan.c.confirmed, (unsigned long long)d->plan.c.unconfirmed);
 	if (d->plan.c.phase_change)
 		fputs(", phase change (threshold and limit reset)", out);
 	if (d->plan.c.no_pass)

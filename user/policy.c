@@ -110,7 +110,7 @@ struct policy {
 	bool no_pass; /* policy_note_pass(): this interval holds no new scan pass */
 	bool stalled; /* the last interval with a limit to set was a stall */
 	bool repeat_known; /* repeat_share was measured once */
-	uint32_t repeat_fired; /* intervals in a row that saw a phase change */
+	bool repeat_fired; /* the last interval with a share to compare saw a change */
 	uint32_t change_at; /* interval of the last phase change seen */
 	bool change_lowers; /* it lowers the slow tier's threshold (scan_table()) */
 	double repeat_share; /* of the early slow pages, those early before: average */
@@ -173,7 +173,7 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->interval_ms = 1000;
 	cfg->page_size = 4096;
 	cfg->decay = 0.875;
-	cfg->promote_threshold = 1.5;
+	cfg->promote_threshold = 2.0;
 	cfg->high_wmark = 0.90;
 	cfg->low_wmark = 0.80;
 	cfg->max_mbps = 256;
@@ -1014,6 +1014,8 @@ static void scan_table(struct interval *iv)
 {
 	struct policy *pol = iv->pol;
 	struct policy_counters *c = &iv->plan->c;
+	/* What a page early in the last pass and late in this one keeps. */
+	uint32_t change_thr = decay_once(pol, HOT_ONE) / 2;
 	uint64_t start, i;
 	size_t f;
 
@@ -1078,15 +1080,16 @@ static void scan_table(struct interval *iv)
 			 * behind it (in the rig, 90% of the slow tier's early
 			 * pages in the change's first two passes were the new
 			 * set's, against 2% of the cold pages). One early pass
-			 * of the last two is then evidence enough: with the
-			 * default decay a page early in the last pass and late
-			 * in this one keeps 0.44 of a fault, one early three
-			 * passes back 0.19. Waiting for two passes in a row,
+			 * of the last two is then evidence enough, whatever the
+			 * threshold: with the default decay a page early in the
+			 * last pass and late in this one keeps 0.44 of a fault
+			 * (change_thr), one early three passes back 0.19.
+			 * Waiting for two passes in a row,
 			 * each ~50% likely, spread the set's promotion over
 			 * four more intervals.
 			 */
 			if (iv->plan->c.phase_change && pol->change_lowers)
-				thr /= 4;
+				thr = change_thr < thr / 4 ? change_thr : thr / 4;
 			if (e->hot < thr)
 				goto next;
 			c->candidates++;
@@ -1103,10 +1106,16 @@ static void scan_table(struct interval *iv)
 				c->skipped_cooldown++;
 			else if (heap_offer(pol->prom, &pol->nr_prom, pol->budget, &cd, false))
 				c->skipped_budget++;
-		} else if (e->fast_seen) {
-			if (e->hot >= 2 * pol->thr_base)
+		} else {
+			if (e->fast_seen && e->hot >= 2 * pol->thr_base)
 				e->proven = 1;
-			if (in_cooldown(pol, e))
+			if (e->dir == DIR_PROMOTE && pol->now - e->last_move == pol->cfg.cooldown) {
+				if (e->proven)
+					c->confirmed++;
+				else
+					c->unconfirmed++;
+			}
+			if (!e->fast_seen || in_cooldown(pol, e))
 				goto next;
 			/*
 			 * Only a page the scanner arms here (POLICY_OBS_FAST_SCANNED)
@@ -1533,9 +1542,9 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 			pol->change_lowers =
 				!pol->change_at || pol->now - pol->change_at >= pol->cfg.cooldown;
 		pol->change_at = pol->now;
-		pol->repeat_fired++;
+		pol->repeat_fired = true;
 	} else {
-		pol->repeat_fired = 0;
+		pol->repeat_fired = false;
 	}
 	pol->repeat_share = pol->repeat_known ? (3 * pol->repeat_share + share) / 4 : share;
 	pol->repeat_known = true;
@@ -1829,13 +1838,15 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		"  promotions by reclaim (no room, no known colder page): %llu; "
 		"reverted by reclaim: %llu\n"
 		"  skipped: %llu cooldown, %llu budget, %llu capacity, %llu per-pid; "
-		"ping-pong %llu (total %llu), of which wasted promotions %llu\n",
+		"ping-pong %llu (total %llu), of which wasted promotions %llu\n"
+		"  promotions at their cooldown's end: %llu seen hot since, %llu not\n",
 		(unsigned long long)c->hot_pages, (unsigned long long)c->fast_room,
 		c->hot_latency_ms, c->cold_pass, (unsigned long long)c->displaced,
 		(unsigned long long)c->reverted, (unsigned long long)c->skipped_cooldown,
 		(unsigned long long)c->skipped_budget, (unsigned long long)c->skipped_capacity,
 		(unsigned long long)c->skipped_pid, (unsigned long long)c->pingpong,
-		(unsigned long long)c->pingpong_total, (unsigned long long)c->pingpong_wasted);
+		(unsigned long long)c->pingpong_total, (unsigned long long)c->pingpong_wasted,
+		(unsigned long long)c->confirmed, (unsigned long long)c->unconfirmed);
 	for (i = 0; i < plan->nr_batches; i++) {
 		const struct policy_batch *b = &plan->batches[i];
 

@@ -94,11 +94,11 @@ struct policy_pid_config {
  * Defaults (policy_config_default) and why:
  *  interval_ms 1000        the daemon's planning period; turns MB/s into pages
  *  page_size 4096
- *  decay 0.875             hotness kept per interval: a page needs a second
- *                          fault within 5 intervals to reach 1.5 (NUMA scan
- *                          periods are >= 1 s, one hint fault per period)
- *  promote_threshold 1.5   faults; a single fault (1.0) is never hot, since
- *                          first-touch promotion thrashes
+ *  decay 0.875             hotness kept per interval (NUMA scan periods are
+ *                          >= 1 s, one hint fault per period)
+ *  promote_threshold 2.0   faults: three timely faults in a row (2.64), not
+ *                          two (1.875), which a cold page has by chance one
+ *                          pass in 36; first-touch promotion thrashes
  *  high_wmark 0.90         fast node used fraction above which the coldest
  *  low_wmark 0.80          pages are demoted, down to low_wmark; promotions
  *                          never fill a fast node above high_wmark
@@ -239,6 +239,15 @@ struct policy_counters {
 	 * kernel's LRU, not our threshold, chose them.
 	 */
 	uint64_t reverted;
+	/*
+	 * Promotions whose cooldown ended this interval: the page seen hot on
+	 * the fast tier since (proven, the bar of pingpong_wasted), or not.
+	 * The precision of the promotions of cooldown intervals ago, wherever
+	 * their trade victims went; a cold page promoted by chance is seldom
+	 * demoted within the ping-pong window (the fast tier's other cold
+	 * pages are as cold), so ping-pong alone misses it.
+	 */
+	uint64_t confirmed, unconfirmed;
 	uint64_t budget_pages; /* budget of this interval */
 	uint64_t hot_pages; /* tracked pages at or above the global threshold, all tiers */
 	uint64_t fast_room; /* pages the fast tier has for managed pages below high_wmark */
