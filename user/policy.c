@@ -1010,6 +1010,12 @@ static inline bool in_cooldown(const struct policy *pol, const struct pentry *e)
 	return e->dir != DIR_NONE && pol->now - e->last_move < pol->cfg.cooldown;
 }
 
+/* A promotion whose cooldown ends this interval: judged once, here. */
+static inline bool promotion_judged(const struct policy *pol, const struct pentry *e)
+{
+	return e->dir == DIR_PROMOTE && pol->now - e->last_move == pol->cfg.cooldown;
+}
+
 static void scan_table(struct interval *iv)
 {
 	struct policy *pol = iv->pol;
@@ -1084,9 +1090,8 @@ static void scan_table(struct interval *iv)
 			 * threshold: with the default decay a page early in the
 			 * last pass and late in this one keeps 0.44 of a fault
 			 * (change_thr), one early three passes back 0.19.
-			 * Waiting for two passes in a row,
-			 * each ~50% likely, spread the set's promotion over
-			 * four more intervals.
+			 * Waiting for two passes in a row, each ~50% likely,
+			 * spread the set's promotion over four more intervals.
 			 */
 			if (iv->plan->c.phase_change && pol->change_lowers)
 				thr = change_thr < thr / 4 ? change_thr : thr / 4;
@@ -1109,11 +1114,9 @@ static void scan_table(struct interval *iv)
 		} else {
 			if (e->fast_seen && e->hot >= 2 * pol->thr_base)
 				e->proven = 1;
-			if (e->dir == DIR_PROMOTE && pol->now - e->last_move == pol->cfg.cooldown) {
-				if (e->proven)
-					c->confirmed++;
-				else
-					c->unconfirmed++;
+			if (promotion_judged(pol, e)) {
+				c->confirmed += e->proven;
+				c->unconfirmed += !e->proven;
 			}
 			if (!e->fast_seen || in_cooldown(pol, e))
 				goto next;
