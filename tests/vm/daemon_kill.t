@@ -6,5 +6,5 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest.sh"
 cd "$SRC" || exit 1
-guest_checks daemon_kill 600
+guest_checks daemon_kill 900
 tap_done
