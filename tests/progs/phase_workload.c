@@ -38,6 +38,10 @@
  *              (a lower bound: two moves within one interval are unseen).
  *  ping-pong   a move X->Y of a page whose previous move was Y->X less than
  *              PINGPONG_S seconds before.
+ *  cold promotions, hot demotions
+ *              moves seen to the fast node of pages outside the phase's hot
+ *              set, and from it of pages in the set: the mover's mistakes,
+ *              judged by the set of the phase the sample belongs to.
  *  migrated    /proc/vmstat deltas over the phase (system-wide; the
  *              workload is the only big process in the rig).
  *
@@ -96,6 +100,8 @@ struct phase_stats {
 	double cost, ideal;
 	uint64_t accesses, hot_accesses;
 	long moves, promotions, demotions, pingpong;
+	long promotions_cold; /* of pages outside the phase's hot set */
+	long demotions_hot; /* of pages in it */
 	long fast_max; /* most workload pages seen on the fast node */
 	long vm[NVM];
 };
@@ -330,7 +336,7 @@ static void take_sample(struct sampler *s, int ph, double ts)
 {
 	const struct opts *o = s->o;
 	struct phase_stats *st = &s->ps[ph];
-	long i, res = 0, fast = 0, moves = 0, pro = 0, dem = 0, vm[NVM];
+	long i, res = 0, fast = 0, moves = 0, pro = 0, dem = 0, pro_cold = 0, dem_hot = 0, vm[NVM];
 	double cost = 0, ideal = 0;
 	uint64_t n_acc = 0;
 	size_t k;
@@ -356,10 +362,13 @@ static void take_sample(struct sampler *s, int ph, double ts)
 		s->sorted[i] = a;
 		if (s->status[i] >= 0 && s->prev[i] >= 0 && s->status[i] != s->prev[i]) {
 			moves++;
-			if (s->status[i] == o->fast_node)
+			if (s->status[i] == o->fast_node) {
 				pro++;
-			else if (s->prev[i] == o->fast_node)
+				pro_cold += !hot;
+			} else if (s->prev[i] == o->fast_node) {
 				dem++;
+				dem_hot += hot;
+			}
 			if (s->last_from[i] == s->status[i] && ts - s->last_t[i] <= o->pingpong_s)
 				st->pingpong++, s->pingpong_total++;
 			s->last_from[i] = (int8_t)s->prev[i];
@@ -388,6 +397,8 @@ static void take_sample(struct sampler *s, int ph, double ts)
 	st->moves += moves;
 	st->promotions += pro;
 	st->demotions += dem;
+	st->promotions_cold += pro_cold;
+	st->demotions_hot += dem_hot;
 	fprintf(s->tsv, "%.3f\t%d\t%.4f\t%ld\t%ld\t%llu\t%.0f\t%.0f\t%ld\t%ld\t%ld\t%ld\n", ts,
 		ph + 1, st->last_res, fast, s->npages - fast, (unsigned long long)n_acc, cost,
 		ideal, moves, pro, dem, s->pingpong_total);
@@ -695,7 +706,8 @@ int main(int argc, char **argv)
 		"phase\tfootprint_pages\thot_pages\tcapacity_pages\tsamples\tt95_s\tt95_scans\tfinal_resident\tmean_resident\taccesses\thot_share\tcost_ratio\tmoves\tpromotions\tdemotions\tpingpong\tpingpong_pct");
 	for (k = 0; k < NVM; k++)
 		fprintf(sum, "\t%s", vm_names[k]);
-	fprintf(sum, "\tmigrated_per_hot\taccesses_per_s\tfast_pages_max\n");
+	fprintf(sum, "\tmigrated_per_hot\taccesses_per_s\tfast_pages_max");
+	fprintf(sum, "\tpromotions_cold\tdemotions_hot\n");
 	for (phase = 0; phase < o.phases; phase++) {
 		struct phase_stats *s = &ps[phase];
 		char t95[32], t95s[32];
@@ -716,8 +728,8 @@ int main(int argc, char **argv)
 			s->demotions, s->pingpong, s->moves ? 100.0 * s->pingpong / s->moves : 0.0);
 		for (k = 0; k < NVM; k++)
 			fprintf(sum, "\t%ld", s->vm[k]);
-		fprintf(sum, "\t%.3f\t%.0f\t%ld\n", (double)s->vm[0] / hot_n,
-			s->accesses / o.phase_s, s->fast_max);
+		fprintf(sum, "\t%.3f\t%.0f\t%ld\t%ld\t%ld\n", (double)s->vm[0] / hot_n,
+			s->accesses / o.phase_s, s->fast_max, s->promotions_cold, s->demotions_hot);
 	}
 	fclose(sum);
 	printf("done: %s.tsv %s.summary.tsv\n", o.out, o.out);

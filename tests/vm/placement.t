@@ -43,9 +43,12 @@ check_config() {
 		function isnum(x) { return x ~ num }
 		{
 			if ($3 != NR) print "phase " $3 " (expected " NR ")"
-			for (i = 4; i <= 18; i++)
-				if (!isnum($i) && !(i == 6 && $i == "never"))
+			for (i = 4; i <= 23; i++)
+				if (i != 19 && !isnum($i) && !(i == 6 && $i == "never"))
 					print "phase " $3 " column " i " = \"" $i "\""
+			# mistakes are a part of the moves seen, which are promotions or demotions
+			if ($21 > $20 || $23 > $22) print "more cold promotions or hot demotions than seen moves"
+			if ($20 + $22 > $13) print "more promotions and demotions than moves seen"
 			if (isnum($4) && $4 < 1) print "no hot pages"
 			if (isnum($5) && $5 < $4) print "hot set larger than the capacity"
 			if ($7 > 1 || $8 > 1) print "residency above 1"
