@@ -1450,8 +1450,13 @@ static uint64_t managed_room(const struct interval *iv, bool tracked)
  * 1/4 when our promotions come undone: wasted (demoted again without having
  * been hot on the fast tier), or reverted by the kernel's reclaim, which
  * sees the accesses of fast-tier pages we cannot, demoting more than 1% of
- * what we promote. Grows back by 1/16 an interval while neither happens,
- * and at once at a phase change (note_repeats()).
+ * what we promote; or when they never were hot: not seen hot by their
+ * cooldown's end (unconfirmed) above the noise and 1% of the moves: in the
+ * placement bench those were cold pages early in a row by chance, each of
+ * which displaced a fast page, and the ping-pong count seldom sees them, as
+ * the victim of a later trade is seldom the page itself. Grows back by 1/16 an interval
+ * while none of these happens, and at once at a phase change
+ * (note_repeats()).
  */
 static void adjust_cold_pass(struct policy *pol, struct policy_counters *c, bool tighten)
 {
@@ -1579,7 +1584,8 @@ static bool in_background(const struct policy *pol, const struct policy_obs *o)
  * quartile's distance from the shortest latency (the scan's own time, D).
  * With N cold faults (those past the band's start, and rho times its
  * distance from D), the limit D + cold_pass * N / rho lets a cold page
- * pass with probability ~cold_pass; to be hot it must pass twice in a row
+ * pass with probability ~cold_pass; to be hot it must pass three times in a
+ * row at the default threshold, twice at 1.5
  * (a late fault halves its heat). Hot pages pass at any share of the slow
  * tier, phase changes included, as they do not move the band. Where faults
  * are costly (many pages armed at once, a slow machine) the pages fault in
@@ -1772,8 +1778,8 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	/*
 	 * Promotions undone above 1% of the moves mean we let lukewarm pages
 	 * in. The first answer is a tighter latency limit (see
-	 * adjust_cold_pass()): a cold page must then be early twice by a
-	 * rarer chance, while hot pages still pass at their first two faults.
+	 * adjust_cold_pass()): a cold page must then be early in a row by a
+	 * rarer chance, while hot pages still pass at their first faults.
 	 * Only when that did not help (the limit lets pass less than 5/8 of its
 	 * default share of cold pages and still they come undone), or with no
 	 * adaptive limit, does the threshold go up, which delays every
@@ -1790,7 +1796,9 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	 */
 	thrash = plan->c.pingpong_wasted >= PINGPONG_NOISE &&
 		 plan->c.pingpong_wasted * 100 > plan->c.promoted + plan->c.demoted;
-	tighten = thrash || plan->c.reverted * 100 > plan->c.promoted + plan->c.reverted;
+	tighten = thrash || plan->c.reverted * 100 > plan->c.promoted + plan->c.reverted ||
+		  (plan->c.unconfirmed >= PINGPONG_NOISE &&
+		   plan->c.unconfirmed * 100 > plan->c.promoted + plan->c.demoted);
 	if (thrash && (!limit_adapts(pol) || pol->cold_pass < COLD_PASS_MAX * 5 / 8)) {
 		pol->thr_raise += pol->raise_step;
 		if (pol->thr_base + pol->thr_raise > pol->thr_max)

@@ -1823,6 +1823,10 @@ static void test_pingpong_proven(void **state)
 			/* Judged once, when the cooldown (8) ends: interval 1 + 8. */
 			assert_int_equal(w.plan.c.confirmed, t == 7 && hot_there ? 8 : 0);
 			assert_int_equal(w.plan.c.unconfirmed, t == 7 && !hot_there ? 8 : 0);
+			/* Never seen hot: the latency limit tightens by 1/4 then. */
+			if (t <= 7)
+				assert_true(w.plan.c.cold_pass ==
+					    (t == 7 && !hot_there ? 123.0 : 164.0) / 1024);
 		}
 		assert_true(hot_of(&w, 8, BASE) < 0.75);
 		w.nodes[0].free_pages = 5; /* full: hot slow pages trade with them */
