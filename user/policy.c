@@ -1454,10 +1454,16 @@ static uint64_t managed_room(const struct interval *iv, bool tracked)
  * cooldown's end (unconfirmed) above the noise and 1% of the moves: in the
  * placement bench those were cold pages early in a row by chance, each of
  * which displaced a fast page, and the ping-pong count seldom sees them, as
- * the victim of a later trade is seldom the page itself. Grows back by 1/16 an interval
- * while none of these happens, and at once at a phase change
+ * the victim of a later trade is seldom the page itself. Grows back by 1/16
+ * an interval while none of these happens, and at once at a phase change
  * (note_repeats()).
  */
+/* Promotions gone wrong: more than a few chance ones, and above 1% of the moves. */
+static inline bool above_noise(uint64_t wrong, uint64_t moves)
+{
+	return wrong >= PINGPONG_NOISE && wrong * 100 > moves;
+}
+
 static void adjust_cold_pass(struct policy *pol, struct policy_counters *c, bool tighten)
 {
 	if (tighten) {
@@ -1735,6 +1741,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	struct interval *iv = NULL;
 	size_t nr_fast, f, i;
 	bool thrash, tighten;
+	uint64_t moves;
 	int err;
 
 	if (!pol || !plan || (nr_obs && !obs))
@@ -1794,11 +1801,10 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	 * thrash: in the quiet intervals of a settled phase, 1 of 2 moves
 	 * raised the threshold to 4.5.
 	 */
-	thrash = plan->c.pingpong_wasted >= PINGPONG_NOISE &&
-		 plan->c.pingpong_wasted * 100 > plan->c.promoted + plan->c.demoted;
+	moves = plan->c.promoted + plan->c.demoted;
+	thrash = above_noise(plan->c.pingpong_wasted, moves);
 	tighten = thrash || plan->c.reverted * 100 > plan->c.promoted + plan->c.reverted ||
-		  (plan->c.unconfirmed >= PINGPONG_NOISE &&
-		   plan->c.unconfirmed * 100 > plan->c.promoted + plan->c.demoted);
+		  above_noise(plan->c.unconfirmed, moves);
 	if (thrash && (!limit_adapts(pol) || pol->cold_pass < COLD_PASS_MAX * 5 / 8)) {
 		pol->thr_raise += pol->raise_step;
 		if (pol->thr_base + pol->thr_raise > pol->thr_max)

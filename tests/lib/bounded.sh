@@ -7,6 +7,9 @@
 # sourced, so that a redirected step does not hide them.
 exec 9>&1
 
+# children PID: the PIDs of its children.
+children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+
 # proc_report PID: PID and its descendants, as TAP comments.
 proc_report() {
 	local p=$1 c
@@ -16,7 +19,7 @@ proc_report() {
 		echo "  $(grep '^State:' "/proc/$p/status"), wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
 		sed 's/^/    /' "/proc/$p/stack" 2>/dev/null | head -n 16
 	} | sed 's/^/# /' >&2
-	for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+	for c in $(children "$p"); do
 		proc_report "$c"
 	done
 }
@@ -32,7 +35,7 @@ blocked_report() {
 # kill_tree PID: SIGKILL PID and its descendants.
 kill_tree() {
 	local c
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+	for c in $(children "$1"); do
 		kill_tree "$c"
 	done
 	kill -9 "$1" 2>/dev/null
@@ -55,22 +58,27 @@ reap() {
 	wait "$1"
 }
 
-# step SECS NAME CMD...: CMD (a command or a function), given SECS s.  Its
-# exit status; when time is up, not ok "NAME: ...", the report, and the end
-# of the script (tap_done).
-step() {
-	local secs=$1 name=$2 p rc
-	shift 2
-	"$@" &
-	p=$!
-	reap "$p" "$secs"
+# reaped PID SECS NAME: reap; when PID is still there, the report, it is
+# killed, not ok "NAME: not done in SECS s" and the end of the script.
+reaped() {
+	local rc
+	reap "$1" "$2"
 	rc=$?
-	if [ $rc -eq 124 ] && [ -d "/proc/$p" ]; then
-		kill_tree "$p"
+	if [ $rc -eq 124 ] && [ -d "/proc/$1" ]; then
+		kill_tree "$1"
 		{
-			not_ok "$name: not done in $secs s (report above)"
+			not_ok "$3: not done in $2 s (report above)"
 			tap_done
 		} >&9
 	fi
 	return $rc
+}
+
+# step SECS NAME CMD...: CMD (a command or a function) in the background,
+# reaped within SECS s.  Its exit status.
+step() {
+	local secs=$1 name=$2
+	shift 2
+	"$@" &
+	reaped $! "$secs" "$name"
 }
