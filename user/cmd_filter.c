@@ -175,9 +175,8 @@ static int filter_cmd(int argc, char **argv, bool attach)
 			else if (err)
 				res[i].why = strerror(-err);
 			if (res[i].why) {
-				fprintf(stderr, "pautonuma: detach: pid %d%s%s\n",
-					(int)ids[i].tgid, err == -ENOENT ? " is " : ": ",
-					res[i].why);
+				fprintf(stderr, "pautonuma: detach: pid %d%s%s\n", (int)ids[i].tgid,
+					err == -ENOENT ? " is " : ": ", res[i].why);
 				ret = EXIT_FAIL;
 			} else if (!json) {
 				printf("pautonuma: detached pid %d\n", (int)ids[i].tgid);

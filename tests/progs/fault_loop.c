@@ -136,8 +136,8 @@ int main(int argc, char **argv)
 			t = now_s(CLOCK_MONOTONIC);
 		c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 		if (node < 0) {
-			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				 -1, 0);
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+				 0);
 			if (p == MAP_FAILED) {
 				perror("fault_loop: mmap");
 				return 1;

@@ -103,6 +103,7 @@ struct phase_stats {
 	long promotions_cold; /* of pages outside the phase's hot set */
 	long demotions_hot; /* of pages in it */
 	long fast_max; /* most workload pages seen on the fast node */
+	long floor; /* fewest migrations to full residency, see migration_floor() */
 	long vm[NVM];
 };
 
@@ -330,6 +331,26 @@ struct sampler {
 	int *stop; /* shared with the workload */
 };
 
+/*
+ * The fewest migrations that put all of phase @ph's hot set on the fast node
+ * from the placement of the last sample (at the phase's start): each hot
+ * page elsewhere is promoted, and beyond the fast node's free capacity each
+ * promotion needs a demotion to make room. A floor for pgmigrate_success
+ * that depends on where the pages were, not on the mover: after a phase
+ * change the old hot set fills the fast node, so it is above 1x the hot set.
+ */
+static long migration_floor(const struct sampler *s, int ph)
+{
+	long i, fast = 0, promote = 0, room;
+
+	for (i = 0; i < s->npages; i++) {
+		fast += s->prev[i] == s->o->fast_node;
+		promote += s->hot_phase[i] == ph && s->prev[i] != s->o->fast_node;
+	}
+	room = s->cap > fast ? s->cap - fast : 0;
+	return promote + (promote > room ? promote - room : 0);
+}
+
 /* One sample: where every page is, what the accesses since the last sample
  * cost there and would cost in the ideal placement, which pages moved. */
 static void take_sample(struct sampler *s, int ph, double ts)
@@ -341,6 +362,8 @@ static void take_sample(struct sampler *s, int ph, double ts)
 	uint64_t n_acc = 0;
 	size_t k;
 
+	if (!st->nsamples)
+		st->floor = migration_floor(s, ph);
 	if (page_node_query(&s->pn, (uintptr_t)s->addrs[0], s->npages, sysconf(_SC_PAGESIZE),
 			    s->status))
 		die("pagemap", strerror(errno));
@@ -707,7 +730,7 @@ int main(int argc, char **argv)
 	for (k = 0; k < NVM; k++)
 		fprintf(sum, "\t%s", vm_names[k]);
 	fprintf(sum, "\tmigrated_per_hot\taccesses_per_s\tfast_pages_max");
-	fprintf(sum, "\tpromotions_cold\tdemotions_hot\n");
+	fprintf(sum, "\tpromotions_cold\tdemotions_hot\tmigration_floor\n");
 	for (phase = 0; phase < o.phases; phase++) {
 		struct phase_stats *s = &ps[phase];
 		char t95[32], t95s[32];
@@ -728,8 +751,9 @@ int main(int argc, char **argv)
 			s->demotions, s->pingpong, s->moves ? 100.0 * s->pingpong / s->moves : 0.0);
 		for (k = 0; k < NVM; k++)
 			fprintf(sum, "\t%ld", s->vm[k]);
-		fprintf(sum, "\t%.3f\t%.0f\t%ld\t%ld\t%ld\n", (double)s->vm[0] / hot_n,
-			s->accesses / o.phase_s, s->fast_max, s->promotions_cold, s->demotions_hot);
+		fprintf(sum, "\t%.3f\t%.0f\t%ld\t%ld\t%ld\t%ld\n", (double)s->vm[0] / hot_n,
+			s->accesses / o.phase_s, s->fast_max, s->promotions_cold, s->demotions_hot,
+			s->floor);
 	}
 	fclose(sum);
 	printf("done: %s.tsv %s.summary.tsv\n", o.out, o.out);

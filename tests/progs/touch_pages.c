@@ -128,8 +128,8 @@ int main(int argc, char **argv)
 		p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 		close(fd);
 	} else {
-		p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+		p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
 	}
 	if (p == MAP_FAILED) {
 		perror("touch_pages: mmap");

@@ -255,14 +255,16 @@ static void test_errors(void **state)
 	expect_error("[daemon]\ncgroups = /a work\n",
 		     "t.conf:2: invalid cgroups: 'work' (a path from the cgroup2 mount, such as "
 		     "/system.slice/db.service, without '..')");
-	expect_error("[daemon]\ncgroups = /a/../../etc\n",
-		     "t.conf:2: invalid cgroups: '/a/../../etc' (a path from the cgroup2 mount, such "
-		     "as /system.slice/db.service, without '..')");
+	expect_error(
+		"[daemon]\ncgroups = /a/../../etc\n",
+		"t.conf:2: invalid cgroups: '/a/../../etc' (a path from the cgroup2 mount, such "
+		"as /system.slice/db.service, without '..')");
 	expect_error("[daemon]\ncgroups = /a /b/..\n",
 		     "t.conf:2: invalid cgroups: '/b/..' (a path from the cgroup2 mount, such as "
 		     "/system.slice/db.service, without '..')");
-	expect_error("[daemon]\ncgroups = /1 /2 /3 /4 /5 /6 /7 /8 /9 /10 /11 /12 /13 /14 /15 /16 /17\n",
-		     "t.conf:2: invalid cgroups: at most 16");
+	expect_error(
+		"[daemon]\ncgroups = /1 /2 /3 /4 /5 /6 /7 /8 /9 /10 /11 /12 /13 /14 /15 /16 /17\n",
+		"t.conf:2: invalid cgroups: at most 16");
 	expect_error("[daemon]\nall = yes\ncgroups = /a\n",
 		     "t.conf:3: all and cgroups exclude each other");
 	expect_error("[daemon]\nobserve_only = yes\ndry_run = yes\n",

@@ -155,16 +155,17 @@ static void test_kernel_pages(void **state)
 	char path[300];
 
 	snprintf(path, sizeof(path), "%s/zoneinfo", fake_root);
-	fake_put("zoneinfo", "Node 0, zone      DMA\n  pages free     3968\n        managed  3840\n"
-			"Node 0, zone    DMA32\n  pages free     20000\n        managed  60000\n"
-			"Node 0, zone  Movable\n        managed  0\n"
-			"Node 1, zone   Normal\n        managed  0\n"
-			"Node 1, zone  Movable\n  pages free     229376\n        managed  229376\n");
+	fake_put("zoneinfo",
+		 "Node 0, zone      DMA\n  pages free     3968\n        managed  3840\n"
+		 "Node 0, zone    DMA32\n  pages free     20000\n        managed  60000\n"
+		 "Node 0, zone  Movable\n        managed  0\n"
+		 "Node 1, zone   Normal\n        managed  0\n"
+		 "Node 1, zone  Movable\n  pages free     229376\n        managed  229376\n");
 	assert_int_equal(topology_kernel_pages(path, 0), 63840);
 	assert_int_equal(topology_kernel_pages(path, 1), 0);
 	assert_int_equal(topology_kernel_pages(path, 2), -ENOENT);
 	fake_put("zoneinfo", "Node 1, zone   Normal\n        managed  229376\n"
-			"Node 1, zone  Movable\n        managed  0\n");
+			     "Node 1, zone  Movable\n        managed  0\n");
 	assert_int_equal(topology_kernel_pages(path, 1), 229376);
 	snprintf(path, sizeof(path), "%s/no-such-file", fake_root);
 	assert_int_equal(topology_kernel_pages(path, 1), -ENOENT);

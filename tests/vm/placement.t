@@ -43,7 +43,7 @@ check_config() {
 		function isnum(x) { return x ~ num }
 		{
 			if ($3 != NR) print "phase " $3 " (expected " NR ")"
-			for (i = 4; i <= 23; i++)
+			for (i = 4; i <= 24; i++)
 				if (i != 19 && !isnum($i) && !(i == 6 && $i == "never"))
 					print "phase " $3 " column " i " = \"" $i "\""
 			# mistakes are a part of the moves seen, which are promotions or demotions
@@ -53,6 +53,8 @@ check_config() {
 			if (isnum($5) && $5 < $4) print "hot set larger than the capacity"
 			if ($7 > 1 || $8 > 1) print "residency above 1"
 			if ($15 > 100) print "ping-pong above 100%"
+			# a promotion per hot page off the fast node, at most a demotion each
+			if ($24 > 2 * $4) print "migration floor " $24 " above twice the hot set"
 			# cost/ideal lies in [1/3, 3] by construction (100 vs 300 ns); it may
 			# be below 1 when the workload holds more than C fast pages
 			if (isnum($16) && ($16 < 0.333 || $16 > 3.001)) print "cost/ideal out of [1/3, 3]: " $16
