@@ -809,7 +809,10 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted,
 		(unsigned long long)d->plan.c.confirmed, (unsigned long long)d->plan.c.unconfirmed);
 	if (d->plan.c.phase_change)
-		fputs(", phase change (threshold and limit reset)", out);
+		fputs(d->plan.c.change_lowered ?
+			      ", phase change (threshold and limit reset, threshold lowered)" :
+			      ", phase change (threshold and limit reset)",
+		      out);
 	if (d->plan.c.no_pass)
 		fputs(", no new scan pass (limit stands)", out);
 	if (d->plan.c.stalled)

@@ -52,6 +52,14 @@
 /* Wasted promotions in an interval below which the threshold is not raised. */
 #define PINGPONG_NOISE 8
 #define LAT_MIN_FAULTS 64 /* fewer latencies in an interval: the limit stands */
+/*
+ * Promotions of 1/BURST_SHARE of the fast tier's room for managed pages in
+ * an interval are a burst: a phase change seen within BURST_AFTER intervals
+ * of it keeps the threshold (note_repeats()). In the rig the room is ~18000
+ * pages: a burst is 1125 and more, above the settled phase's 600-950.
+ */
+#define BURST_SHARE 16
+#define BURST_AFTER 2
 
 enum { DIR_NONE = 0, DIR_PROMOTE = 1, DIR_DEMOTE = 2 };
 
@@ -112,6 +120,9 @@ struct policy {
 	bool repeat_known; /* repeat_share was measured once */
 	bool repeat_fired; /* the last interval with a share to compare saw a change */
 	uint32_t change_at; /* interval of the last phase change seen */
+	uint32_t passes; /* scan passes read for a share (note_repeats()) */
+	uint32_t change_pass; /* passes at the last phase change seen */
+	uint32_t burst_at; /* interval of the last burst of promotions (BURST_SHARE) */
 	bool change_lowers; /* it lowers the slow tier's threshold (scan_table()) */
 	double repeat_share; /* of the early slow pages, those early before: average */
 	uint32_t cold_pass; /* of the cold pages the latency limit lets pass */
@@ -1535,6 +1546,7 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	struct policy *pol = iv->pol;
 	double share;
 
+	pol->passes++;
 	if (early < LAT_MIN_FAULTS)
 		return;
 	share = (double)repeat / (double)early;
@@ -1546,8 +1558,12 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 		iv->plan->c.phase_change = 1;
 		/*
 		 * Only the change's first interval lowers the threshold. Seen
-		 * again within a cooldown of the last, after an interval that
-		 * saw none, it is the same change, whose bulk has moved: the
+		 * again within a cooldown's worth of scan passes of the last,
+		 * after an interval that saw none, it is the same change, whose
+		 * bulk has moved (passes, not intervals: under a host CPU hog
+		 * a stall and five intervals without a pass followed a change,
+		 * and the same change seen 8 intervals but 2 passes on let in
+		 * 5468 pages, 3806 of them cold): the
 		 * early pages are then the cold ones again, for the most part
 		 * (in the rig such a second alarm, 5 intervals after the first,
 		 * promoted 4506 pages at a quarter of the threshold, with ~2100
@@ -1556,11 +1572,22 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 		 * the placement bench, a threshold lowered a second time let
 		 * through 385-2385 pages, 60-99% of them cold, while the new
 		 * set's rest passes the normal threshold a pass later.
+		 * Nor does a change seen within BURST_AFTER intervals of a
+		 * burst of promotions: the pages that left the slow tier were
+		 * most of its early ones, and the share measured on the rest
+		 * is no settled phase's. Under a host CPU hog, 6 of 8 runs of
+		 * the placement bench took the run's start for a change, right
+		 * after such a burst (1524 and 3767 promotions in two of them),
+		 * and the lowered threshold let through 3166 and 3773 pages,
+		 * 1548 and 3069 of them cold. Its real changes came after 0-25.
 		 */
 		pol->change_lowers =
 			!pol->repeat_fired &&
-			(!pol->change_at || pol->now - pol->change_at >= pol->cfg.cooldown);
+			(!pol->change_at || pol->passes - pol->change_pass >= pol->cfg.cooldown) &&
+			(!pol->burst_at || pol->now - pol->burst_at > BURST_AFTER);
+		iv->plan->c.change_lowered = pol->change_lowers;
 		pol->change_at = pol->now;
+		pol->change_pass = pol->passes;
 		pol->repeat_fired = true;
 	} else {
 		pol->repeat_fired = false;
@@ -1820,6 +1847,8 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	}
 	adjust_cold_pass(pol, &plan->c, tighten);
 	plan->c.fast_room = managed_room(iv, true);
+	if (plan->c.promoted && plan->c.promoted * BURST_SHARE >= plan->c.fast_room)
+		pol->burst_at = pol->now;
 	plan->c.pingpong_total = pol->pingpong_total;
 	plan->c.next_threshold = from_hot(pol->thr_base + pol->thr_raise);
 	plan->c.no_pass = pol->no_pass;

@@ -268,7 +268,12 @@ struct policy_counters {
 	 * The limit stood and no fault was judged late.
 	 */
 	uint32_t stalled;
-	uint32_t pad;
+	/*
+	 * The phase change lowered the slow tier's threshold: its first
+	 * interval, not within a cooldown of the last change nor right after
+	 * a burst of promotions.
+	 */
+	uint32_t change_lowered;
 	double threshold; /* global promotion threshold used this interval, faults */
 	double next_threshold; /* after this interval's ping-pong response */
 };
