@@ -60,6 +60,11 @@
  */
 #define BURST_SHARE 16
 #define BURST_AFTER 2
+/*
+ * Shares measured before a phase change may lower the threshold: the run's
+ * first hot set forming is a change from nothing (note_repeats()).
+ */
+#define SETTLE_SHARES 3
 
 enum { DIR_NONE = 0, DIR_PROMOTE = 1, DIR_DEMOTE = 2 };
 
@@ -118,6 +123,7 @@ struct policy {
 	bool no_pass; /* policy_note_pass(): this interval holds no new scan pass */
 	bool stalled; /* the last interval with a limit to set was a stall */
 	bool repeat_known; /* repeat_share was measured once */
+	uint32_t repeat_n; /* shares measured (SETTLE_SHARES) */
 	bool repeat_fired; /* the last interval with a share to compare saw a change */
 	uint32_t change_at; /* interval of the last phase change seen */
 	uint32_t passes; /* scan passes read for a share (note_repeats()) */
@@ -1580,9 +1586,15 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 		 * after such a burst (1524 and 3767 promotions in two of them),
 		 * and the lowered threshold let through 3166 and 3773 pages,
 		 * 1548 and 3069 of them cold. Its real changes came after 0-25.
+		 * Nor does the run's first hot set forming: the share's average
+		 * then holds one or two passes, before any page had heat, and
+		 * the start is seen as a change (in the rig at the workload's
+		 * third or fourth pass under a host CPU hog; the lowered
+		 * threshold let in 5994 and 6417 pages, 41-45% of the phase's
+		 * promotions outside its hot set).
 		 */
 		pol->change_lowers =
-			!pol->repeat_fired &&
+			!pol->repeat_fired && pol->repeat_n >= SETTLE_SHARES &&
 			(!pol->change_at || pol->passes - pol->change_pass >= pol->cfg.cooldown) &&
 			(!pol->burst_at || pol->now - pol->burst_at > BURST_AFTER);
 		iv->plan->c.change_lowered = pol->change_lowers;
@@ -1594,6 +1606,7 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	}
 	pol->repeat_share = pol->repeat_known ? (3 * pol->repeat_share + share) / 4 : share;
 	pol->repeat_known = true;
+	pol->repeat_n++;
 }
 
 /*
