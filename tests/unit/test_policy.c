@@ -1543,6 +1543,18 @@ static void phase_change_at_5(struct world *w)
 	phase_change_after(w, -1, 5);
 }
 
+/*
+ * The change of phase_change_at_5() seen again at @t: the first 400 of its
+ * hot pages early in the pass once more.
+ */
+static void see_change_again(struct world *w, int t)
+{
+	fault_period(w, t, 0, 0, 900);
+	see_early(w, 3000, 400);
+	tick(w);
+	assert_int_equal(w->plan.c.phase_change, 1);
+}
+
 static void test_phase_change_one_early_pass(void **state)
 {
 	struct world w;
@@ -1981,10 +1993,7 @@ static void test_phase_change_lowers_once(void **state)
 	struct world w;
 
 	phase_change_at_5(&w);
-	fault_period(&w, 6, 0, 0, 900);
-	see_early(&w, 3000, 400);
-	tick(&w);
-	assert_int_equal(w.plan.c.phase_change, 1);
+	see_change_again(&w, 6);
 	assert_int_equal(w.plan.c.candidates, 200);
 	world_fini(&w);
 	(void)state;
@@ -2013,10 +2022,7 @@ static void test_phase_change_cooldown_in_passes(void **state)
 		tick(&w);
 		assert_int_equal(w.plan.c.no_pass, 1);
 	}
-	fault_period(&w, 14, 0, 0, 900);
-	see_early(&w, 3000, 400);
-	tick(&w);
-	assert_int_equal(w.plan.c.phase_change, 1);
+	see_change_again(&w, 14);
 	assert_int_equal(w.plan.c.change_lowered, 0);
 	world_fini(&w);
 	(void)state;
