@@ -122,8 +122,7 @@ struct policy {
 	bool lat_known; /* the limit was set from faults once */
 	bool no_pass; /* policy_note_pass(): this interval holds no new scan pass */
 	bool stalled; /* the last interval with a limit to set was a stall */
-	bool repeat_known; /* repeat_share was measured once */
-	uint32_t repeat_n; /* shares measured (SETTLE_SHARES) */
+	uint32_t repeat_n; /* shares measured: repeat_share is known from 1, SETTLE_SHARES */
 	bool repeat_fired; /* the last interval with a share to compare saw a change */
 	uint32_t change_at; /* interval of the last phase change seen */
 	uint32_t passes; /* scan passes read for a share (note_repeats()) */
@@ -1556,7 +1555,7 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	if (early < LAT_MIN_FAULTS)
 		return;
 	share = (double)repeat / (double)early;
-	if (pol->repeat_known && share > pol->repeat_share + 0.15) {
+	if (pol->repeat_n && share > pol->repeat_share + 0.15) {
 		pol->cold_pass = COLD_PASS_MAX;
 		pol->thr_raise = 0;
 		iv->thr = pol->thr_base;
@@ -1604,8 +1603,7 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	} else {
 		pol->repeat_fired = false;
 	}
-	pol->repeat_share = pol->repeat_known ? (3 * pol->repeat_share + share) / 4 : share;
-	pol->repeat_known = true;
+	pol->repeat_share = pol->repeat_n ? (3 * pol->repeat_share + share) / 4 : share;
 	pol->repeat_n++;
 }
 

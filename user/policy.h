@@ -271,7 +271,7 @@ struct policy_counters {
 	/*
 	 * The phase change lowered the slow tier's threshold: its first
 	 * interval, not within a cooldown of the last change nor right after
-	 * a burst of promotions.
+	 * a burst of promotions, nor the run's first hot set forming.
 	 */
 	uint32_t change_lowered;
 	double threshold; /* global promotion threshold used this interval, faults */

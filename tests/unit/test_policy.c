@@ -1481,26 +1481,15 @@ static void see_early(struct world *w, int first, int n)
 }
 
 /*
- * At a phase change one early pass of the last two is enough: of 600 new
- * hot pages, 200 are early in both passes, 200 in the first only and 200 in
- * the second only, and all 600 are candidates when the change is seen (at
- * the second pass), not only the first 200 (two passes in a row). So are the
- * cold pages early by chance in either pass, the background's early sixth
- * of each. Fifty of the last 200 were demoted as cold five intervals
- * before: the cooldown does not hold them back, then or after. The change
- * seen again after quiet intervals, within a cooldown of the first, does
- * not lower the threshold.
- */
-/*
  * The change of test_phase_change_one_early_pass(), seen at @change_t (5):
  * 600 new hot pages from 3000, early in the passes of @change_t - 1 and
  * @change_t by thirds; 50 of them (from 3400) demoted as cold at t = 0. The
  * first limit is set at t = 1, the first share measured at t = 2. No room
- * on the fast tier: nothing moves,
- * but at @burst_t (if not negative), when 150 pages (from 5000, three faults
- * each, no latency: not in the share) are promoted into room made for them:
- * a burst, with 2000 cold pages of the fast node tracked (from 6000, seen
- * at t = 1), as the room for managed pages is then 2300 (1/16: 144).
+ * on the fast tier: nothing moves, but at @burst_t (if not negative), when
+ * 150 pages (from 5000, three faults each, no latency: not in the share)
+ * are promoted into room made for them: a burst, with 2000 cold pages of the
+ * fast node tracked (from 6000, seen at t = 1), as the room for managed
+ * pages is then 2300 (1/16: 144).
  */
 static void phase_change_after(struct world *w, int burst_t, int change_t)
 {
@@ -1555,6 +1544,17 @@ static void see_change_again(struct world *w, int t)
 	assert_int_equal(w->plan.c.phase_change, 1);
 }
 
+/*
+ * At a phase change one early pass of the last two is enough: of 600 new
+ * hot pages, 200 are early in both passes, 200 in the first only and 200 in
+ * the second only, and all 600 are candidates when the change is seen (at
+ * the second pass), not only the first 200 (two passes in a row). So are the
+ * cold pages early by chance in either pass, the background's early sixth
+ * of each. Fifty of the last 200 were demoted as cold five intervals
+ * before: the cooldown does not hold them back, then or after. The change
+ * seen again after quiet intervals, within a cooldown of the first, does
+ * not lower the threshold.
+ */
 static void test_phase_change_one_early_pass(void **state)
 {
 	struct world w;
