@@ -209,6 +209,8 @@ static __always_inline int record_fault(__u64 addr, bool pair)
 		__sync_fetch_and_add(&val->lat_faults, 1);
 		if (!val->lat_min_us || lat < val->lat_min_us)
 			val->lat_min_us = lat;
+		if (lat > val->lat_max_us)
+			val->lat_max_us = lat;
 	}
 	__sync_fetch_and_add(&st->hint_faults, 1);
 	if (pair) {

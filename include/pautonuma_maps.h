@@ -54,7 +54,12 @@ struct heat_val {
 	 */
 	__u32 lat_faults; /* faults with a known latency */
 	__u32 lat_min_us; /* the shortest of them, microseconds (>= 1) */
-	__u32 pad;
+	/*
+	 * The longest: with faults of two passes in one map read (the tail of
+	 * one, the start of the next), the shortest alone cannot tell whether
+	 * both were early or one.
+	 */
+	__u32 lat_max_us;
 };
 
 /*

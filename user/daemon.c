@@ -753,6 +753,8 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			.faults_delta =
 				vals[i].faults > UINT32_MAX ? UINT32_MAX : (uint32_t)vals[i].faults,
 			.latency_us = vals[i].lat_faults ? vals[i].lat_min_us : 0,
+			.latency_max_us =
+				vals[i].lat_faults == vals[i].faults ? vals[i].lat_max_us : 0,
 			.flags = (threaded ? POLICY_OBS_FAST_SCANNED : 0) |
 				 (vals[i].last_ns <= d->moved_until_ns ? POLICY_OBS_STALE_NODE : 0),
 		};

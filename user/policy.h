@@ -42,7 +42,11 @@ struct policy_obs {
 	 */
 	uint32_t latency_us;
 	uint32_t flags; /* POLICY_OBS_* */
-	uint32_t pad;
+	/*
+	 * The longest of them, when every fault's is known, else 0. Past the
+	 * latency limit, only one of the faults is known early.
+	 */
+	uint32_t latency_max_us;
 };
 
 /*

@@ -1141,6 +1141,51 @@ static void test_latency_separates_saturated_faults(void **state)
 	(void)state;
 }
 
+/* @faults faults, the shortest and longest @min_us and @max_us after their scans. */
+static void see_lats(struct world *w, uint32_t tgid, uint64_t addr, uint32_t faults,
+		     uint32_t min_us, uint32_t max_us)
+{
+	see(w, tgid, addr, 1, faults);
+	w->obs[w->nr_obs - 1].latency_us = min_us;
+	w->obs[w->nr_obs - 1].latency_max_us = max_us;
+}
+
+/*
+ * Two faults in one interval: the tail of one pass and the start of the
+ * next. Only the faults known early count: early at the shortest and late
+ * at the longest, a page gains one fault, not two, and is no candidate yet;
+ * early at both, it gains two; with the longest unknown (0), every fault
+ * counts, as without it.
+ */
+static void test_latency_counts_early_faults(void **state)
+{
+	struct world w;
+
+	world_init(&w, 10000, 5000);
+	w.cfg.hot_latency_auto = 0;
+	w.cfg.hot_latency_ms = 100;
+	world_start(&w);
+	see_lats(&w, 7, BASE, 2, 5000, 400000);
+	see_lats(&w, 7, BASE + PAGE, 2, 5000, 8000);
+	see_lats(&w, 7, BASE + 2 * PAGE, 2, 5000, 0);
+	see_lats(&w, 7, BASE + 3 * PAGE, 3, 5000, 400000);
+	tick(&w);
+	check_plan(&w.topo, &w.cfg, &w.plan);
+	assert_int_equal(w.plan.c.candidates, 2);
+	assert_null(find_move(&w.plan, 7, BASE));
+	assert_non_null(find_move(&w.plan, 7, BASE + PAGE));
+	assert_non_null(find_move(&w.plan, 7, BASE + 2 * PAGE));
+	assert_null(find_move(&w.plan, 7, BASE + 3 * PAGE));
+	assert_true(hot_of(&w, 7, BASE) == 1.0);
+	assert_true(hot_of(&w, 7, BASE + 3 * PAGE) == 1.0);
+	/* Early again at its next pass: 0.875 + 1 is hot at 1.5. */
+	see_lats(&w, 7, BASE, 1, 5000, 5000);
+	tick(&w);
+	assert_non_null(find_move(&w.plan, 7, BASE));
+	world_fini(&w);
+	(void)state;
+}
+
 /*
  * One scan period's faults: @nhot pages right after the scan (1..10 ms),
  * 1800 cold pages spread evenly over @cold_ms (1 ms on), each at another
@@ -2218,6 +2263,7 @@ int main(void)
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_config_set),
 		cmocka_unit_test(test_latency_separates_saturated_faults),
+		cmocka_unit_test(test_latency_counts_early_faults),
 		cmocka_unit_test(test_latency_limit_background),
 		cmocka_unit_test(test_reverts_shrink_cold_pass),
 		cmocka_unit_test(test_single_threaded_fast_pages),
