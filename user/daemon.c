@@ -798,7 +798,8 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu "
 		"(%llu wasted), "
 		"%llu hot of %llu fast room, hot latency %.1f ms (cold pass %.4f), %llu promotions by reclaim, "
-		"%llu reverted by reclaim, promotions at cooldown's end %llu hot / %llu not",
+		"%llu reverted by reclaim, promotions at cooldown's end %llu hot / %llu not, "
+		"sampled hot fast pages %llu silent / %llu",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
 		(unsigned long long)d->plan.c.promoted, (unsigned long long)d->plan.c.demoted,
 		(unsigned long long)d->plan.c.skipped_cooldown,
@@ -809,7 +810,9 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		(unsigned long long)d->plan.c.hot_pages, (unsigned long long)d->plan.c.fast_room,
 		d->plan.c.hot_latency_ms, d->plan.c.cold_pass,
 		(unsigned long long)d->plan.c.displaced, (unsigned long long)d->plan.c.reverted,
-		(unsigned long long)d->plan.c.confirmed, (unsigned long long)d->plan.c.unconfirmed);
+		(unsigned long long)d->plan.c.confirmed, (unsigned long long)d->plan.c.unconfirmed,
+		(unsigned long long)d->plan.c.sampled_hot_silent,
+		(unsigned long long)d->plan.c.sampled_hot);
 	if (d->plan.c.phase_change)
 		fputs(d->plan.c.change_lowered ?
 			      ", phase change (threshold and limit reset, threshold lowered)" :

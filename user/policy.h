@@ -252,6 +252,12 @@ struct policy_counters {
 	 * pages are as cold), so ping-pong alone misses it.
 	 */
 	uint64_t confirmed, unconfirmed;
+	/*
+	 * Write samples of fast-tier pages at the threshold or above, and of
+	 * them those not written in this interval's window: the old hot set
+	 * falls silent when a new one takes over.
+	 */
+	uint64_t sampled_hot, sampled_hot_silent;
 	uint64_t budget_pages; /* budget of this interval */
 	uint64_t hot_pages; /* tracked pages at or above the global threshold, all tiers */
 	uint64_t fast_room; /* pages the fast tier has for managed pages below high_wmark */
@@ -275,7 +281,8 @@ struct policy_counters {
 	/*
 	 * The phase change lowered the slow tier's threshold: its first
 	 * interval, not within a cooldown of the last change nor right after
-	 * a burst of promotions, nor the run's first hot set forming.
+	 * a burst of promotions, nor the run's first hot set forming, nor
+	 * while the fast tier's sampled hot pages are still written.
 	 */
 	uint32_t change_lowered;
 	double threshold; /* global promotion threshold used this interval, faults */
