@@ -818,6 +818,8 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			      ", phase change (threshold and limit reset, threshold lowered)" :
 			      ", phase change (threshold and limit reset)",
 		      out);
+	if (d->plan.c.change_denied)
+		fputs(", phase change denied (the fast tier's hot pages still written)", out);
 	if (d->plan.c.no_pass)
 		fputs(", no new scan pass (limit stands)", out);
 	if (d->plan.c.stalled)

@@ -66,9 +66,9 @@
  */
 #define SETTLE_SHARES 3
 /*
- * A phase change lowers the threshold only within QUIET_WITHIN intervals of
- * the fast tier's sampled hot pages falling silent, half of them at once,
- * where samples know QUIET_MIN_HOT such pages (policy_plan()).
+ * A phase change is believed only within QUIET_WITHIN intervals of the fast
+ * tier's sampled hot pages falling silent, half of them at once, where
+ * samples know QUIET_MIN_HOT such pages (fast_quiet()).
  */
 #define QUIET_WITHIN 4
 #define QUIET_MIN_HOT 64
@@ -861,6 +861,7 @@ struct interval {
 	int16_t idx_of[POLICY_MAX_NODE_ID + 1]; /* node id -> acct index, -1 unknown */
 	uint32_t budget; /* pages left */
 	uint32_t thr; /* global threshold this interval */
+	bool fast_doubts; /* the fast tier's samples deny a phase change (fast_quiet()) */
 };
 
 static int topo_load(struct interval *iv, const struct policy_topology *topo, size_t *nr_fast)
@@ -1553,6 +1554,32 @@ static uint32_t select_kth(uint32_t *a, size_t n, size_t k)
 }
 
 /*
+ * Would the fast tier confirm a phase change? A new hot set leaves the old
+ * one silent: where write samples know QUIET_MIN_HOT of the fast tier's hot
+ * pages or more, half of them fall silent at once, from the change's first
+ * pass, before its second shows it on the slow tier. Without that within
+ * QUIET_WITHIN intervals, a change is a false alarm of a settled phase,
+ * whose lowered threshold let in the cold pages early in one of the last
+ * two passes by chance (in the placement bench 2014-5363 pages, 90-100% of
+ * them cold; at its real changes 59-85% of the sampled hot pages fell
+ * silent, in settled phases at most 44%, under a host CPU hog). A stall of
+ * the workload silences them too: a change is then believed, as it was
+ * before this check; so it is without samples of hot pages (none taken, or
+ * the old set's heat already halved by its silence).
+ */
+static void fast_quiet(struct interval *iv)
+{
+	struct policy *pol = iv->pol;
+	struct policy_counters *c = &iv->plan->c;
+
+	if (c->sampled_hot < QUIET_MIN_HOT)
+		return;
+	if (c->sampled_hot_silent * 2 >= c->sampled_hot)
+		pol->quiet_at = pol->now;
+	iv->fast_doubts = !pol->quiet_at || pol->now - pol->quiet_at > QUIET_WITHIN;
+}
+
+/*
  * A phase change shows in who is early, not in how many. Where faults
  * queue (the rig: ~95 a millisecond under TCG, whoever makes them) a new
  * hot set pushes the cold faults back, and the share of faults within a
@@ -1575,12 +1602,16 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 {
 	struct policy *pol = iv->pol;
 	double share;
+	bool jump;
 
 	pol->passes++;
 	if (early < LAT_MIN_FAULTS)
 		return;
 	share = (double)repeat / (double)early;
-	if (pol->repeat_n && share > pol->repeat_share + 0.15) {
+	jump = pol->repeat_n && share > pol->repeat_share + 0.15;
+	if (jump && iv->fast_doubts)
+		iv->plan->c.change_denied = 1; /* no change: nothing is reset */
+	if (jump && !iv->fast_doubts) {
 		pol->cold_pass = COLD_PASS_MAX;
 		pol->thr_raise = 0;
 		iv->thr = pol->thr_base;
@@ -1777,34 +1808,6 @@ out:
 	iv->plan->c.hot_latency_ms = pol->lat_us / 1000.0;
 }
 
-/*
- * Does the fast tier agree that a phase change came? A new hot set leaves
- * the old one silent, and where write samples know the fast tier's hot
- * pages, half of them fall silent at once: from the change's first pass,
- * before its second shows it on the slow tier. Without that, the change is
- * a false alarm of a settled phase, whose lowered threshold lets in the
- * cold pages early in one of the last two passes by chance (in the
- * placement bench 2014-5363 pages, 90-100% of them cold; at the real
- * changes the written share of the fast pages fell from ~0.5 to 0.1-0.4,
- * at the false alarms it stayed at 0.37-0.55). A stall of the workload
- * silences the hot pages too: the threshold may be lowered then, as
- * before this check. So may it without samples of hot pages (none taken,
- * or the old set's heat already halved by its silence).
- */
-static void fast_agrees(struct interval *iv)
-{
-	struct policy *pol = iv->pol;
-	struct policy_counters *c = &iv->plan->c;
-
-	if (c->sampled_hot >= QUIET_MIN_HOT && c->sampled_hot_silent * 2 >= c->sampled_hot)
-		pol->quiet_at = pol->now;
-	if (!c->phase_change || !pol->change_lowers || c->sampled_hot < QUIET_MIN_HOT ||
-	    (pol->quiet_at && pol->now - pol->quiet_at <= QUIET_WITHIN))
-		return;
-	pol->change_lowers = false;
-	c->change_lowered = 0;
-}
-
 static void make_batches(struct policy_plan *plan)
 {
 	size_t i;
@@ -1867,9 +1870,9 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	plan->c.budget_pages = pol->budget;
 	plan->c.threshold = from_hot(iv->thr);
 
-	set_hot_latency(iv, obs, nr_obs);
 	account_obs(iv, obs, nr_obs, true);
-	fast_agrees(iv);
+	fast_quiet(iv);
+	set_hot_latency(iv, obs, nr_obs);
 	account_obs(iv, obs, nr_obs, false);
 	scan_table(iv);
 	best_heapify(pol->prom, pol->nr_prom, false);

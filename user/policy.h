@@ -281,10 +281,15 @@ struct policy_counters {
 	/*
 	 * The phase change lowered the slow tier's threshold: its first
 	 * interval, not within a cooldown of the last change nor right after
-	 * a burst of promotions, nor the run's first hot set forming, nor
-	 * while the fast tier's sampled hot pages are still written.
+	 * a burst of promotions, nor the run's first hot set forming.
 	 */
 	uint32_t change_lowered;
+	/*
+	 * The slow tier's share jumped as at a phase change, but the fast
+	 * tier's sampled hot pages are written as before: no change (nothing
+	 * reset, nothing lowered).
+	 */
+	uint32_t change_denied;
 	double threshold; /* global promotion threshold used this interval, faults */
 	double next_threshold; /* after this interval's ping-pong response */
 };
