@@ -56,6 +56,14 @@ static void world_start(struct world *w)
 	assert_int_equal(policy_create(&w->cfg, &w->pol), 0);
 }
 
+/* world_init(), with the latency limit fixed at 100 ms. */
+static void world_fixed_limit(struct world *w, uint64_t fast_cap, uint64_t fast_free)
+{
+	world_init(w, fast_cap, fast_free);
+	w->cfg.hot_latency_auto = 0;
+	w->cfg.hot_latency_ms = 100;
+}
+
 static void world_fini(struct world *w)
 {
 	policy_plan_fini(&w->plan);
@@ -1104,9 +1112,7 @@ static void test_latency_separates_saturated_faults(void **state)
 	struct world w;
 	int t, i;
 
-	world_init(&w, 10000, 5000);
-	w.cfg.hot_latency_auto = 0;
-	w.cfg.hot_latency_ms = 100;
+	world_fixed_limit(&w, 10000, 5000);
 	world_start(&w);
 	for (t = 0; t < 2; t++) {
 		for (i = 0; i < 64; i++)
@@ -1161,9 +1167,7 @@ static void test_latency_counts_early_faults(void **state)
 {
 	struct world w;
 
-	world_init(&w, 10000, 5000);
-	w.cfg.hot_latency_auto = 0;
-	w.cfg.hot_latency_ms = 100;
+	world_fixed_limit(&w, 10000, 5000);
 	world_start(&w);
 	see_lats(&w, 7, BASE, 2, 5000, 400000);
 	see_lats(&w, 7, BASE + PAGE, 2, 5000, 8000);
@@ -2011,9 +2015,7 @@ static void test_late_fault_halves(void **state)
 {
 	struct world w;
 
-	world_init(&w, 1000, 1000);
-	w.cfg.hot_latency_auto = 0;
-	w.cfg.hot_latency_ms = 100;
+	world_fixed_limit(&w, 1000, 1000);
 	world_start(&w);
 	see_lat(&w, 7, BASE, 1, 5000);
 	see_lat(&w, 7, BASE + PAGE, 1, 5000);
@@ -2190,9 +2192,7 @@ static void test_phase_change_trades(void **state)
 	size_t i;
 	int t;
 
-	world_init(&w, 1000, 1000);
-	w.cfg.hot_latency_auto = 0;
-	w.cfg.hot_latency_ms = 100;
+	world_fixed_limit(&w, 1000, 1000);
 	w.cfg.demote_idle = 0;
 	world_start(&w);
 	for (t = 0; t < 12; t++) {
