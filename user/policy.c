@@ -1609,9 +1609,17 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 		return;
 	share = (double)repeat / (double)early;
 	jump = pol->repeat_n && share > pol->repeat_share + 0.15;
-	if (jump && iv->fast_doubts)
+	/*
+	 * The fast tier is asked about a new change only: the same change
+	 * seen again, within a cooldown of scan passes, finds its hot pages
+	 * written, the new set's among them.
+	 */
+	if (jump && iv->fast_doubts &&
+	    (!pol->change_at || pol->passes - pol->change_pass >= pol->cfg.cooldown)) {
 		iv->plan->c.change_denied = 1; /* no change: nothing is reset */
-	if (jump && !iv->fast_doubts) {
+		jump = false;
+	}
+	if (jump) {
 		pol->cold_pass = COLD_PASS_MAX;
 		pol->thr_raise = 0;
 		iv->thr = pol->thr_base;

@@ -2186,6 +2186,41 @@ static void test_phase_change_fast_quiet(void **state)
 	(void)state;
 }
 
+/*
+ * The fast tier is asked about new changes only. The change of
+ * phase_change_at_5(), confirmed by 100 of 200 sampled hot fast pages
+ * falling silent at t = 4, seen again at t = 14 (two passes on, nine
+ * intervals after the silence, the other 100 still written) is the same
+ * change: a phase change that keeps the threshold, as without samples
+ * (test_phase_change_cooldown_in_passes()), not a denied one.
+ */
+static void test_phase_change_seen_again_sampled(void **state)
+{
+	struct world w;
+	int t, i;
+
+	phase_change_sampled(&w, -1, 5, 4);
+	assert_int_equal(w.plan.c.change_lowered, 1);
+	for (t = 6; t <= 14; t++) {
+		for (i = 100; i < 200; i++)
+			sample(&w, 9, BASE + (uint64_t)(8000 + i) * PAGE, true);
+		if (t == 14)
+			break;
+		if (t == 6)
+			fault_period(&w, t, 0, 0, 900);
+		else
+			policy_note_pass(w.pol, false);
+		tick(&w);
+	}
+	see_change_again(&w, 14);
+	assert_int_equal(w.plan.c.sampled_hot, 100);
+	assert_int_equal(w.plan.c.sampled_hot_silent, 0);
+	assert_int_equal(w.plan.c.change_denied, 0);
+	assert_int_equal(w.plan.c.change_lowered, 0);
+	world_fini(&w);
+	(void)state;
+}
+
 static void test_phase_change_trades(void **state)
 {
 	struct world w;
@@ -2312,6 +2347,7 @@ int main(void)
 		cmocka_unit_test(test_phase_change_after_burst),
 		cmocka_unit_test(test_phase_change_at_start),
 		cmocka_unit_test(test_phase_change_fast_quiet),
+		cmocka_unit_test(test_phase_change_seen_again_sampled),
 		cmocka_unit_test(test_phase_change_cooldown_in_passes),
 		cmocka_unit_test(test_limit_background_only),
 		cmocka_unit_test(test_pingpong_proven),
