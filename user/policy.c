@@ -978,14 +978,16 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			e->node = o->node;
 			c->recycled++;
 		} else {
-			if (samples && e->hot >= pol->thr_base && is_fast(iv, o->node)) {
-				c->sampled_hot++;
-				c->sampled_hot_silent += !o->faults_delta;
-			}
 			/* A write sample read the node this interval; a fault may predate our move. */
 			bool sampled_now = !samples && e->last_seen == pol->now;
 			bool stale = (o->flags & POLICY_OBS_STALE_NODE) && e->dir != DIR_NONE &&
 				     e->last_move + 1 == pol->now;
+
+			/* Hot on the fast tier before this sample: silent now? (fast_quiet()) */
+			if (samples && e->hot >= pol->thr_base && is_fast(iv, o->node)) {
+				c->sampled_hot++;
+				c->sampled_hot_silent += !o->faults_delta;
+			}
 
 			if (e->last_seen != pol->now)
 				e->hot = decay_once(pol, e->hot);
@@ -1561,11 +1563,12 @@ static uint32_t select_kth(uint32_t *a, size_t n, size_t k)
  * QUIET_WITHIN intervals, a change is a false alarm of a settled phase,
  * whose lowered threshold let in the cold pages early in one of the last
  * two passes by chance (in the placement bench 2014-5363 pages, 90-100% of
- * them cold; at its real changes 59-85% of the sampled hot pages fell
- * silent, in settled phases at most 44%, under a host CPU hog). A stall of
- * the workload silences them too: a change is then believed, as it was
- * before this check; so it is without samples of hot pages (none taken, or
- * the old set's heat already halved by its silence).
+ * them cold; after its real changes 65-95% of the sampled hot pages were
+ * silent at the peak, in settled phases mostly under 30%). A stall of the
+ * workload silences them too (44-80% in single intervals under a host CPU
+ * hog): a change is then believed, as it was before this check; so it is
+ * without samples of hot pages (none taken, or the old set's heat already
+ * halved by its silence).
  */
 static void fast_quiet(struct interval *iv)
 {
