@@ -1605,20 +1605,21 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 {
 	struct policy *pol = iv->pol;
 	double share;
-	bool jump;
+	bool jump, fresh;
 
 	pol->passes++;
 	if (early < LAT_MIN_FAULTS)
 		return;
 	share = (double)repeat / (double)early;
 	jump = pol->repeat_n && share > pol->repeat_share + 0.15;
+	/* Not the last change seen again: a cooldown of scan passes since. */
+	fresh = !pol->change_at || pol->passes - pol->change_pass >= pol->cfg.cooldown;
 	/*
 	 * The fast tier is asked about a new change only: the same change
 	 * seen again, within a cooldown of scan passes, finds its hot pages
 	 * written, the new set's among them.
 	 */
-	if (jump && iv->fast_doubts &&
-	    (!pol->change_at || pol->passes - pol->change_pass >= pol->cfg.cooldown)) {
+	if (jump && iv->fast_doubts && fresh) {
 		iv->plan->c.change_denied = 1; /* no change: nothing is reset */
 		jump = false;
 	}
@@ -1659,10 +1660,9 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 		 * threshold let in 5994 and 6417 pages, 41-45% of the phase's
 		 * promotions outside its hot set).
 		 */
-		pol->change_lowers =
-			!pol->repeat_fired && pol->repeat_n >= SETTLE_SHARES &&
-			(!pol->change_at || pol->passes - pol->change_pass >= pol->cfg.cooldown) &&
-			(!pol->burst_at || pol->now - pol->burst_at > BURST_AFTER);
+		pol->change_lowers = !pol->repeat_fired && pol->repeat_n >= SETTLE_SHARES &&
+				     fresh &&
+				     (!pol->burst_at || pol->now - pol->burst_at > BURST_AFTER);
 		iv->plan->c.change_lowered = pol->change_lowers;
 		pol->change_at = pol->now;
 		pol->change_pass = pol->passes;

@@ -1529,7 +1529,22 @@ static void see_early(struct world *w, int first, int n)
 			1000 + (uint32_t)(i % 10) * 1000);
 }
 
-static void sample(struct world *w, uint32_t tgid, uint64_t addr, bool written);
+/* A write sample of a fast page of a single-threaded process (user/write_sampler.h). */
+static void sample(struct world *w, uint32_t tgid, uint64_t addr, bool written)
+{
+	see(w, tgid, addr, 0, written);
+	w->obs[w->nr_obs - 1].flags = POLICY_OBS_SAMPLED;
+}
+
+/* Write samples of the fast pages from 8000 + @from to 8000 + @to (tgid 9). */
+static void sample_range(struct world *w, int from, int to, bool written)
+{
+	int i;
+
+	for (i = from; i < to; i++)
+		sample(w, 9, BASE + (uint64_t)(8000 + i) * PAGE, written);
+}
+
 #define NO_SAMPLES (-1)
 #define NEVER_QUIET 1000
 
@@ -1542,19 +1557,10 @@ static void sample(struct world *w, uint32_t tgid, uint64_t addr, bool written);
  * 150 pages (from 5000, three faults each, no latency: not in the share)
  * are promoted into room made for them: a burst, with 2000 cold pages of the
  * fast node tracked (from 6000, seen at t = 1), as the room for managed
- * pages is then 2300 (1/16: 144).
- */
-static void phase_change_sampled(struct world *w, int burst_t, int change_t, int quiet_t);
-
-static void phase_change_after(struct world *w, int burst_t, int change_t)
-{
-	phase_change_sampled(w, burst_t, change_t, NO_SAMPLES);
-}
-
-/*
- * The same, with write samples of the fast tier (if @quiet_t is not
- * NO_SAMPLES): 200 pages from 8000 sampled from t = 1, the first 100 written
- * until @quiet_t and silent from then on, the others written throughout.
+ * pages is then 2300 (1/16: 144). With write samples of the fast tier if
+ * @quiet_t is not NO_SAMPLES: 200 pages from 8000 sampled from t = 1, the
+ * first 100 written until @quiet_t and silent from then on, the others
+ * written throughout (phase_change_after(): none).
  */
 static void phase_change_sampled(struct world *w, int burst_t, int change_t, int quiet_t)
 {
@@ -1575,8 +1581,10 @@ static void phase_change_sampled(struct world *w, int burst_t, int change_t, int
 			see(w, 9, BASE + (uint64_t)(6000 + i) * PAGE, 0, 0);
 		for (i = 0; i < 150 && t == burst_t; i++)
 			see(w, 9, BASE + (uint64_t)(5000 + i) * PAGE, 1, 3);
-		for (i = 0; i < 200 && quiet_t != NO_SAMPLES; i++)
-			sample(w, 9, BASE + (uint64_t)(8000 + i) * PAGE, i >= 100 || t < quiet_t);
+		if (quiet_t != NO_SAMPLES) {
+			sample_range(w, 0, 100, t < quiet_t);
+			sample_range(w, 100, 200, true);
+		}
 		if (t < change_t - 1) {
 			tick(w);
 			assert_int_equal(w->plan.c.phase_change, 0);
@@ -1592,6 +1600,11 @@ static void phase_change_sampled(struct world *w, int burst_t, int change_t, int
 		tick(w);
 		assert_int_equal(w->plan.c.phase_change || w->plan.c.change_denied, t == change_t);
 	}
+}
+
+static void phase_change_after(struct world *w, int burst_t, int change_t)
+{
+	phase_change_sampled(w, burst_t, change_t, NO_SAMPLES);
 }
 
 static void phase_change_at_5(struct world *w)
@@ -1768,13 +1781,6 @@ static void test_single_threaded_fast_pages(void **state)
 		world_fini(&w);
 	}
 	(void)state;
-}
-
-/* A write sample of a fast page of a single-threaded process (user/write_sampler.h). */
-static void sample(struct world *w, uint32_t tgid, uint64_t addr, bool written)
-{
-	see(w, tgid, addr, 0, written);
-	w->obs[w->nr_obs - 1].flags = POLICY_OBS_SAMPLED;
 }
 
 /*
@@ -2144,7 +2150,7 @@ static void test_phase_change_at_start(void **state)
  * lowered the threshold, letting in 2014-5363 pages, 90-100% of them cold,
  * while the fast pages were written as before. With all 200 sampled hot
  * fast pages of phase_change_at_5() still written, the change is denied:
- * no candidate, and the limit's tightening stands; with 100 of them silent
+ * no candidate; with 100 of them silent
  * from the change's first pass (t = 4) or its second (t = 5), it lowers the
  * threshold; silent from t = 4, the change seen at t = 10 is denied, and
  * is no change for the next interval's either: seen again at t = 11, when
@@ -2153,7 +2159,6 @@ static void test_phase_change_at_start(void **state)
 static void test_phase_change_fast_quiet(void **state)
 {
 	struct world w;
-	int i;
 
 	phase_change_sampled(&w, -1, 5, NEVER_QUIET);
 	assert_int_equal(w.plan.c.sampled_hot, 200);
@@ -2176,8 +2181,7 @@ static void test_phase_change_fast_quiet(void **state)
 	assert_int_equal(w.plan.c.phase_change, 0);
 	fault_period(&w, 11, 0, 0, 900);
 	see_early(&w, 3000, 400);
-	for (i = 0; i < 200; i++)
-		sample(&w, 9, BASE + (uint64_t)(8000 + i) * PAGE, false);
+	sample_range(&w, 0, 200, false);
 	tick(&w);
 	assert_int_equal(w.plan.c.sampled_hot_silent, 100);
 	assert_int_equal(w.plan.c.phase_change, 1);
@@ -2197,13 +2201,12 @@ static void test_phase_change_fast_quiet(void **state)
 static void test_phase_change_seen_again_sampled(void **state)
 {
 	struct world w;
-	int t, i;
+	int t;
 
 	phase_change_sampled(&w, -1, 5, 4);
 	assert_int_equal(w.plan.c.change_lowered, 1);
 	for (t = 6; t <= 14; t++) {
-		for (i = 100; i < 200; i++)
-			sample(&w, 9, BASE + (uint64_t)(8000 + i) * PAGE, true);
+		sample_range(&w, 100, 200, true);
 		if (t == 14)
 			break;
 		if (t == 6)
