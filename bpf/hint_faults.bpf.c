@@ -15,6 +15,9 @@
  *                later hint fault in the range its latency.
  * proc_exit      drops an attached process from pid_filter when it exits.
  *
+ * With fault_feed set (a daemon runs), each hint fault is also put on
+ * fault_ring once its outcome is known: the daemon sums them per page.
+ *
  * next_touch is only declared here, so that it is pinned with the others
  * and has BTF for bpftool: user space writes and reads it.
  */
@@ -28,6 +31,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile bool observe_all = false;
+/* Put every hint fault on fault_ring, and wake its reader from this many bytes on. */
+const volatile bool fault_feed = false;
+const volatile __u64 feed_wakeup_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -44,15 +50,15 @@ struct {
 } pid_filter SEC(".maps");
 
 /*
- * The page of the hint fault a thread is in, until task_numa_fault() (tgid
- * 0: none). Task storage rather than a hash keyed by TID: it halved the
+ * The hint fault a thread is in, until task_numa_fault() (key.tgid 0:
+ * none). Task storage rather than a hash keyed by TID: it halved the
  * outcome hook's cost per hint fault (LRU hash update, lookup and delete).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct heat_key);
+	__type(value, struct heat_fault);
 } pending SEC(".maps");
 
 /* The scans of each process when observing all (else in pid_filter). */
@@ -91,6 +97,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
+
+/* Sized by the loader: PAUTONUMA_FAULT_RING_BYTES with fault_feed, else a page. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} fault_ring SEC(".maps");
 
 static __always_inline struct fault_stats *stats(void)
 {
@@ -170,14 +182,32 @@ static __always_inline int record_scan(__u64 start, __u64 end)
 	return 0;
 }
 
+/*
+ * Hand @f to the daemon. Its reader is woken only once the ring holds
+ * feed_wakeup_bytes: it drains the ring each interval anyway, and a wake-up
+ * per fault would cost more than the read it replaces.
+ */
+static __always_inline void feed(struct fault_stats *st, const struct heat_fault *f)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&fault_ring, BPF_RB_AVAIL_DATA) >= feed_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&fault_ring, (void *)f, sizeof(*f), flags))
+		__sync_fetch_and_add(&st->ring_lost, 1);
+	else
+		__sync_fetch_and_add(&st->ring_faults, 1);
+}
+
 static __always_inline int record_fault(__u64 addr, bool pair)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct heat_key key = { .tgid = id >> 32, .addr = addr & ~4095ULL };
+	struct heat_fault f, *p;
 	struct scan_ranges *sr;
 	struct fault_stats *st;
 	struct heat_val *val;
-	__u32 nid, lat;
+	__u32 nid, cpu, lat;
 	__u64 now;
 
 	if (!observed(key.tgid, &sr, false))
@@ -197,8 +227,8 @@ static __always_inline int record_fault(__u64 addr, bool pair)
 			return 0;
 		}
 	}
-	nid = bpf_get_numa_node_id();
-	val->last_cpu_node = nid;
+	cpu = nid = bpf_get_numa_node_id();
+	val->last_cpu_node = cpu;
 	if (nid >= PAUTONUMA_MAX_NODES)
 		nid = PAUTONUMA_MAX_NODES - 1;
 	__sync_fetch_and_add(&val->faults, 1);
@@ -213,31 +243,48 @@ static __always_inline int record_fault(__u64 addr, bool pair)
 			val->lat_max_us = lat;
 	}
 	__sync_fetch_and_add(&st->hint_faults, 1);
-	if (pair) {
-		struct heat_key *p = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
-							  BPF_LOCAL_STORAGE_GET_F_CREATE);
-
-		if (p)
-			*p = key;
+	if (!pair && !fault_feed)
+		return 0;
+	f = (struct heat_fault){
+		.key = key, .ns = now, .lat_us = lat, .cpu_node = cpu, .node = -1
+	};
+	if (!pair) {
+		feed(st, &f); /* no outcome follows */
+		return 0;
 	}
+	p = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p)
+		return 0;
+	/* A fault whose outcome never came still counts. */
+	if (fault_feed && p->key.tgid)
+		feed(st, p);
+	*p = f;
 	return 0;
 }
 
 static __always_inline int record_outcome(int node, int pages, int flags)
 {
 	struct fault_stats *st = stats();
-	struct heat_key *pkey, key;
 	struct scan_ranges *sr;
+	struct heat_fault *p;
 	struct heat_val *val;
+	struct heat_key key;
 
-	pkey = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
-	if (!pkey || !pkey->tgid) {
+	p = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
+	if (!p || !p->key.tgid) {
 		if (st && observed(bpf_get_current_pid_tgid() >> 32, &sr, false))
 			__sync_fetch_and_add(&st->unpaired, 1);
 		return 0;
 	}
-	key = *pkey;
-	pkey->tgid = 0;
+	key = p->key;
+	if (fault_feed && st) {
+		p->node = node;
+		p->pages = pages;
+		p->flags = flags;
+		feed(st, p);
+	}
+	p->key.tgid = 0;
 	val = bpf_map_lookup_elem(&page_heat, &key);
 	if (!val)
 		return 0;

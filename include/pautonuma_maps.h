@@ -16,6 +16,12 @@
 #define PAUTONUMA_FILTER_ENTRIES 1024
 /* Ranges marked for affinity-on-next-touch at once, all processes. */
 #define PAUTONUMA_NEXT_TOUCH_ENTRIES 1024
+/*
+ * The daemon's fault ring, bytes (a power of two): 48 bytes a hint fault,
+ * so seconds of faults at the rates seen in the rig, should an interval's
+ * moves keep the daemon from draining it.
+ */
+#define PAUTONUMA_FAULT_RING_BYTES (8u << 20)
 
 /* task_numa_fault() flags, include/linux/sched/numa_balancing.h (stable since 3.13). */
 #define PAUTONUMA_TNF_MIGRATED 0x01
@@ -60,6 +66,22 @@ struct heat_val {
 	 * both were early or one.
 	 */
 	__u32 lat_max_us;
+};
+
+/*
+ * fault_ring record: one hint fault, for a daemon that sums them per page
+ * itself (reading a drained page_heat cost a syscall copy and a bucket lock
+ * per page). page_heat is then left to accumulate for operators.
+ */
+struct heat_fault {
+	struct heat_key key;
+	__u64 ns; /* bpf_ktime_get_ns() of the fault */
+	__u32 lat_us; /* since the range's NUMA scan, 0 unknown */
+	__s32 cpu_node; /* node of the CPU that took the fault */
+	__s32 node; /* node of the page (task_numa_fault), -1 unknown */
+	__u32 pages; /* base pages behind it, 0 unknown */
+	__u32 flags; /* PAUTONUMA_TNF_* */
+	__u32 pad;
 };
 
 /*
@@ -119,6 +141,8 @@ struct fault_stats {
 	__u64 unpaired; /* task_numa_fault() calls without a preceding address */
 	__u64 filter_exits; /* filtered processes that exited (dropped) */
 	__u64 events_lost; /* ring buffer full */
+	__u64 ring_faults; /* faults put on fault_ring (a daemon reads them) */
+	__u64 ring_lost; /* faults fault_ring had no room for */
 };
 
 /* migrate_stats (per-CPU array, one entry): mm_migrate_pages by reason. */

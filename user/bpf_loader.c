@@ -18,6 +18,7 @@
 #include "bpf_loader.h"
 #include "hint_faults.skel.h"
 #include "migrations.skel.h"
+#include "fault_feed.h"
 #include "heat_reader.h"
 
 static const char *const pin_names[] = {
@@ -28,6 +29,7 @@ struct observer {
 	struct hint_faults_bpf *hf;
 	struct migrations_bpf *mg;
 	struct ring_buffer *rb;
+	struct fault_feed *feed; /* NULL without opts->fault_feed */
 	struct observer_maps maps;
 	enum heat_hook hook;
 	bool scan_hook; /* change_prot_numa hooked: hint-fault latency known */
@@ -136,9 +138,13 @@ static int load_hint_faults_once(struct observer *ob, const struct observer_opts
 						     BPF_F_NUMA_NODE);
 	if (!err && opts->heat_on_node)
 		err = bpf_map__set_numa_node(hf->maps.page_heat, opts->heat_node);
+	if (!err && opts->fault_feed)
+		err = bpf_map__set_max_entries(hf->maps.fault_ring, PAUTONUMA_FAULT_RING_BYTES);
 	if (err)
 		goto fail;
 	hf->rodata->observe_all = opts->observe_all;
+	hf->rodata->fault_feed = opts->fault_feed;
+	hf->rodata->feed_wakeup_bytes = PAUTONUMA_FAULT_RING_BYTES / 4;
 	bpf_program__set_autoload(hf->progs.hint_fault_fentry, hook == HEAT_HOOK_FENTRY);
 	bpf_program__set_autoload(hf->progs.numa_fault_fentry, hook == HEAT_HOOK_FENTRY);
 	bpf_program__set_autoload(hf->progs.hint_fault_kprobe, hook == HEAT_HOOK_KPROBE);
@@ -297,6 +303,16 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int handle_fault(void *ctx, void *data, size_t size)
+{
+	struct observer *ob = ctx;
+
+	/* -ENOMEM is counted by the feed: keep draining the ring. */
+	if (size >= sizeof(struct heat_fault))
+		fault_feed_add(ob->feed, data);
+	return 0;
+}
+
 static const char *hook_lost(enum heat_hook hook)
 {
 	switch (hook) {
@@ -403,6 +419,16 @@ int observer_start(const struct observer_opts *opts, struct observer **out, char
 		snprintf(why, why_len, "ring buffer: %s", strerror(-err));
 		goto cleanup;
 	}
+	if (opts->fault_feed) {
+		err = fault_feed_new(&ob->feed);
+		if (!err)
+			err = ring_buffer__add(ob->rb, bpf_map__fd(ob->hf->maps.fault_ring),
+					       handle_fault, ob);
+		if (err) {
+			snprintf(why, why_len, "fault ring: %s", strerror(-err));
+			goto cleanup;
+		}
+	}
 	err = pin_maps(ob, why, why_len);
 	if (err)
 		goto cleanup;
@@ -437,6 +463,7 @@ void observer_stop(struct observer *ob)
 	if (ob->pinned)
 		observer_remove_stale_pins();
 	ring_buffer__free(ob->rb);
+	fault_feed_free(ob->feed);
 	migrations_bpf__destroy(ob->mg);
 	hint_faults_bpf__destroy(ob->hf);
 	free(ob);
@@ -462,6 +489,20 @@ int observer_poll(struct observer *ob, int timeout_ms, observer_event_fn fn, voi
 	ob->event_fn = fn;
 	ob->event_ctx = ctx;
 	return ring_buffer__poll(ob->rb, timeout_ms);
+}
+
+int observer_faults_take(struct observer *ob, struct heat_batch *out, __u64 *lost)
+{
+	int err;
+
+	if (!ob->feed)
+		return -ENOENT;
+	err = ring_buffer__consume(ob->rb);
+	if (err < 0)
+		return err;
+	fault_feed_take(ob->feed, out);
+	*lost = fault_feed_lost(ob->feed);
+	return 0;
 }
 
 int observer_maps_open_pinned(struct observer_maps *m)
@@ -650,8 +691,8 @@ static int heat_iterate(int fd, struct heat_key *keys, struct heat_val *vals, si
 	return cnt == cap || err == -ENOENT ? 0 : err;
 }
 
-static int heat_read(const struct observer_maps *m, bool consume, struct heat_key **keys,
-		     struct heat_val **vals, size_t *n)
+int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
+		       struct heat_val **vals, size_t *n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct bpf_map_info info = {};
@@ -680,14 +721,11 @@ static int heat_read(const struct observer_maps *m, bool consume, struct heat_ke
 	}
 	while (cnt < cap) {
 		count = cap - cnt;
-		err = (consume ? bpf_map_lookup_and_delete_batch :
-				 bpf_map_lookup_batch)(m->page_heat, first ? NULL : &batch, &batch,
-						       k + cnt, v + cnt, &count, &opts);
+		err = bpf_map_lookup_batch(m->page_heat, first ? NULL : &batch, &batch, k + cnt,
+					   v + cnt, &count, &opts);
 		if (err && err != -ENOENT) {
 			if (first && (err == -EINVAL || err == -EOPNOTSUPP)) {
 				err = heat_iterate(m->page_heat, k, v, cap, &cnt);
-				for (size_t i = 0; consume && !err && i < cnt; i++)
-					bpf_map_delete_elem(m->page_heat, &k[i]);
 				break;
 			}
 			/* Entries added while reading overflowed the buffer: keep what we have. */
@@ -714,18 +752,6 @@ cleanup:
 	free(v);
 	free(k);
 	return err;
-}
-
-int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
-		       struct heat_val **vals, size_t *n)
-{
-	return heat_read(m, false, keys, vals, n);
-}
-
-int observer_heat_consume(const struct observer_maps *m, struct heat_key **keys,
-			  struct heat_val **vals, size_t *n)
-{
-	return heat_read(m, true, keys, vals, n);
 }
 
 int observer_next_touch_mark(const struct observer_maps *m, const struct next_touch_key *k,

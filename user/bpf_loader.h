@@ -26,6 +26,11 @@ struct observer_opts {
 	bool next_touch; /* pin next_touch too: a daemon that moves pages runs */
 	bool heat_on_node; /* allocate page_heat on heat_node (the slow tier) */
 	__u32 heat_node;
+	/*
+	 * Hand each hint fault to observer_faults_take() through a ring (a
+	 * daemon runs); page_heat then accumulates as without a daemon.
+	 */
+	bool fault_feed;
 };
 
 /* Kernel memory of the preallocated page_heat map @o asks for, MiB (an estimate). */
@@ -77,8 +82,21 @@ void observer_stop(struct observer *ob);
 const char *observer_hooks(const struct observer *ob);
 enum heat_hook observer_hook(const struct observer *ob);
 const struct observer_maps *observer_maps(const struct observer *ob);
-/* Wait up to @timeout_ms for ring-buffer events. Returns events seen or -errno (-EINTR on signal). */
+/*
+ * Wait up to @timeout_ms for ring-buffer events (and, with fault_feed, take
+ * in the faults on the way). Returns records seen or -errno (-EINTR on signal).
+ */
 int observer_poll(struct observer *ob, int timeout_ms, observer_event_fn fn, void *ctx);
+
+struct heat_batch;
+
+/*
+ * With fault_feed: the faults since the last take, summed per page, after
+ * draining the ring. *@out stays the observer's, valid until its next poll
+ * or take. *@lost: faults the daemon lost since it started (no memory to
+ * sum them; those the ring had no room for are in fault_stats). 0 or -errno.
+ */
+int observer_faults_take(struct observer *ob, struct heat_batch *out, __u64 *lost);
 
 /* Remove pins left by an instance that died. Returns the number removed. */
 int observer_remove_stale_pins(void);
@@ -108,13 +126,6 @@ int observer_write_run_info(const struct observer_maps *m, const struct run_info
 int observer_heat_read(const struct observer_maps *m, struct heat_key **keys,
 		       struct heat_val **vals, size_t *n);
 
-/*
- * The same, deleting what was read (lookup_and_delete_batch): the daemon
- * takes each interval's faults, so page_heat then holds only the faults
- * since its last cycle.
- */
-int observer_heat_consume(const struct observer_maps *m, struct heat_key **keys,
-			  struct heat_val **vals, size_t *n);
 /* Mark pages for next-touch (replaces the mark of the same range): 0, -E2BIG full, -errno. */
 int observer_next_touch_mark(const struct observer_maps *m, const struct next_touch_key *k,
 			     const struct next_touch_val *v);

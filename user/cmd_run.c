@@ -111,7 +111,8 @@ static double cpu_s(void)
  * After an interval: the daemon's stats file, then the metrics file. A
  * failure is reported and the daemon carries on: moving pages matters more.
  */
-static void publish(const struct daemon *dmn, const struct observer_maps *m, const char *metrics)
+static void publish(const struct daemon *dmn, const struct observer_maps *m,
+		    const struct heat_batch *heat, const char *metrics)
 {
 	const struct pn_stats_proc *procs = NULL;
 	const struct pn_stats_page *pages = NULL;
@@ -126,7 +127,7 @@ static void publish(const struct daemon *dmn, const struct observer_maps *m, con
 				strerror(-err));
 	}
 	if (metrics) {
-		err = metrics_write_file(metrics, m, dmn ? &h : NULL, procs);
+		err = metrics_write_file(metrics, m, heat, dmn ? &h : NULL, procs);
 		if (err)
 			fprintf(stderr, "pautonuma: run: writing %s: %s\n", metrics,
 				strerror(-err));
@@ -268,10 +269,11 @@ struct run_state {
 	struct observer *ob;
 	struct daemon *dmn;
 	struct cgroup_sync cg; /* cgroups = */
+	__u64 feed_lost; /* hint faults the daemon had no memory to sum, reported */
 	/* Where the CPU goes, in seconds: the daemon's budget is 1% of a core. */
 	struct {
 		double start; /* to the first interval: BPF load and set-up */
-		double heat; /* reading page_heat */
+		double heat; /* taking in hint faults from the fault ring */
 		double report; /* the interval report */
 		double cycle; /* daemon_cycle(): policy, moves, journal */
 		double publish; /* stats and metrics files */
@@ -299,39 +301,43 @@ static double scan_settle(const struct run_state *st, double interval)
 }
 
 /*
- * One interval: the report, then the daemon's cycle. A daemon consumes
- * page_heat, once, and the report shows what it consumed; observe-only
- * reads it and leaves it to accumulate. 0, or -errno already reported.
+ * One interval: the report, then the daemon's cycle. A daemon takes the
+ * interval's hint faults from the fault ring into *@heat (valid until the
+ * next poll), and the report shows what it took; observe-only reads
+ * page_heat. 0, or -errno already reported.
  */
-static int interval_cycle(struct run_state *st, struct report_prev *prev)
+static int interval_cycle(struct run_state *st, struct report_prev *prev, struct heat_batch *heat)
 {
 	const struct observer_maps *m = observer_maps(st->ob);
-	struct heat_batch heat = {};
 	double c0 = cpu_s(), c1 = c0, c2;
+	__u64 lost;
 	int err = 0;
 
 	if (st->dmn) {
-		err = observer_heat_consume(m, &heat.keys, &heat.vals, &heat.n);
+		err = observer_faults_take(st->ob, heat, &lost);
 		if (err)
-			log_err("run: reading page_heat: %s", strerror(-err));
+			log_err("run: reading the fault ring: %s", strerror(-err));
+		else if (lost > st->feed_lost)
+			log_warn("run: %llu hint faults lost: no memory to sum them",
+				 (unsigned long long)(lost - st->feed_lost));
+		if (!err)
+			st->feed_lost = lost;
 		c1 = cpu_s();
 		st->cpu.heat += c1 - c0;
 	}
 	if (!err) {
-		err = report_print(stdout, m, st->dmn ? &heat : NULL, false, prev);
+		err = report_print(stdout, m, st->dmn ? heat : NULL, false, prev);
 		if (err)
 			log_err("run: reading maps: %s", strerror(-err));
 	}
 	c2 = cpu_s();
 	st->cpu.report += c2 - c1;
 	if (!err && st->dmn) {
-		err = daemon_cycle(st->dmn, m, &heat, stdout);
+		err = daemon_cycle(st->dmn, m, heat, stdout);
 		if (err && err != -EBADFD) /* else the journal said why */
 			log_err("run: cycle: %s", strerror(-err));
 		st->cpu.cycle += cpu_s() - c2;
 	}
-	free(heat.vals);
-	free(heat.keys);
 	return err;
 }
 
@@ -742,6 +748,7 @@ int cmd_run(int argc, char **argv)
 			 "process on its own node), all local; nothing to migrate");
 
 	opts.next_touch = !observe_only; /* a daemon takes `pautonuma next-touch` marks */
+	opts.fault_feed = !observe_only;
 	err = observer_start(&opts, &st.ob, why, sizeof(why));
 	if (err) {
 		log_err("run: %s", why);
@@ -798,6 +805,7 @@ int cmd_run(int argc, char **argv)
 	next = t0 + interval;
 	while (!stop_signal) {
 		double t = now_s(), due = hold > 0 ? hold : next;
+		struct heat_batch heat = {};
 		double wait = fmin(due, duration > 0 ? t0 + duration : due) - t;
 
 		if (reload_pending) {
@@ -812,7 +820,10 @@ int cmd_run(int argc, char **argv)
 			continue;
 		}
 		if (wait > 0) {
+			c = cpu_s();
 			err = observer_poll(st.ob, (int)ceil(wait * 1000), on_event, NULL);
+			/* the faults the ring's wake-ups hand over on the way */
+			st.cpu.heat += cpu_s() - c;
 			if (err < 0 && err != -EINTR) {
 				log_err("run: ring buffer: %s", strerror(-err));
 				goto cleanup;
@@ -835,11 +846,11 @@ int cmd_run(int argc, char **argv)
 			}
 			sweep_filter(observer_maps(st.ob));
 			printf("[%.1fs] ", t - t0);
-			err = interval_cycle(&st, &prev);
+			err = interval_cycle(&st, &prev, &heat);
 			if (err)
 				goto cleanup;
 			c = cpu_s();
-			publish(st.dmn, observer_maps(st.ob),
+			publish(st.dmn, observer_maps(st.ob), st.dmn ? &heat : NULL,
 				cfg->metrics_file[0] ? cfg->metrics_file : NULL);
 			st.cpu.publish += cpu_s() - c;
 			fflush(stdout);
@@ -864,7 +875,7 @@ cleanup:
 			 (unsigned long long)dt->reverted, dt->cpu_ns / 1e9);
 		if (t0 > 0 && now_s() > t0)
 			log_info("CPU: %.2f s to start; then %.2f s in %.1f s (%.2f%% of a core): "
-				 "reading page_heat %.2f s, report %.2f s, cycles %.2f s "
+				 "taking in faults %.2f s, report %.2f s, cycles %.2f s "
 				 "(moves %.2f s, write samples %.2f s), publishing %.2f s",
 				 st.cpu.start, cpu_s() - st.cpu.start, now_s() - t0,
 				 100 * (cpu_s() - st.cpu.start) / (now_s() - t0), st.cpu.heat,

@@ -84,7 +84,7 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "pautonuma: status: %s: %s (daemon counters left out)\n",
 			PN_STATS_FILE, err == -EPROTO ? "not a stats file" : strerror(-err));
 	if (prom)
-		err = metrics_write(stdout, &m, daemon ? &h : NULL, procs);
+		err = metrics_write(stdout, &m, NULL, daemon ? &h : NULL, procs);
 	else
 		err = report_print_status(stdout, &m, json, daemon ? &h : NULL, procs);
 	free(procs);

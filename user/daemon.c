@@ -749,7 +749,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			.node = (uint32_t)vals[i].node,
 			.start_time = id.start_time,
 			.addr = keys[i].addr,
-			/* consumed each cycle: the map holds this interval's faults */
+			/* the batch holds only this interval's faults */
 			.faults_delta =
 				vals[i].faults > UINT32_MAX ? UINT32_MAX : (uint32_t)vals[i].faults,
 			.latency_us = vals[i].lat_faults ? vals[i].lat_min_us : 0,

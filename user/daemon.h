@@ -51,7 +51,7 @@ struct daemon;
 int daemon_create(const struct daemon_opts *o, struct daemon **out, FILE *log, char *why,
 		  size_t why_len);
 /*
- * One interval over @heat, page_heat as consumed by observer_heat_consume()
+ * One interval over @heat, the faults since the last, from observer_faults_take()
  * (the caller's). Prints one summary line (and the plan with --dry-run) to
  * @out.
  */

@@ -37,9 +37,16 @@ static void observer_metrics(FILE *f, const struct observer_stats *st, const str
 	sample(f, "hint_faults_total", st->fault.hint_faults);
 	family(f, "heat_full_total", "counter", "Faults lost: page_heat was full.");
 	sample(f, "heat_full_total", st->fault.heat_full);
+	family(f, "fault_ring_faults_total", "counter", "Hint faults handed to the daemon.");
+	sample(f, "fault_ring_faults_total", st->fault.ring_faults);
+	family(f, "fault_ring_lost_total", "counter",
+	       "Hint faults the daemon lost: its fault ring was full.");
+	sample(f, "fault_ring_lost_total", st->fault.ring_lost);
 	family(f, "filter_exits_total", "counter", "Attached processes that exited.");
 	sample(f, "filter_exits_total", st->fault.filter_exits);
-	family(f, "heat_pages", "gauge", "Pages in page_heat now (faults since the last cycle).");
+	family(f, "heat_pages", "gauge",
+	       "Pages with hint faults: in the daemon's last interval (run "
+	       "--metrics-file), else in page_heat.");
 	sample(f, "heat_pages", pages);
 	family(f, "numa_task_moves_total", "counter", "sched_move_numa of observed tasks.");
 	sample(f, "numa_task_moves_total", st->migrate.task_moves);
@@ -58,11 +65,12 @@ static void observer_metrics(FILE *f, const struct observer_stats *st, const str
 			names[i], (unsigned long long)st->migrate.succeeded[i], names[i],
 			(unsigned long long)st->migrate.failed[i]);
 	}
-	family(f, "process_heat_pages", "gauge", "Pages of the process in page_heat now.");
+	family(f, "process_heat_pages", "gauge",
+	       "Pages of the process with hint faults (as heat_pages).");
 	for (i = 0; i < ns; i++)
 		fprintf(f, "pautonuma_process_heat_pages{pid=\"%u\"} %llu\n", s[i].tgid,
 			(unsigned long long)s[i].pages);
-	family(f, "process_heat_faults", "gauge", "Hint faults of the process in page_heat now.");
+	family(f, "process_heat_faults", "gauge", "Hint faults of the process (as heat_pages).");
 	for (i = 0; i < ns; i++)
 		fprintf(f, "pautonuma_process_heat_faults{pid=\"%u\"} %llu\n", s[i].tgid,
 			(unsigned long long)s[i].faults);
@@ -142,13 +150,13 @@ static void daemon_metrics(FILE *f, const struct pn_stats_header *h, const struc
 					p[k].tgid, n, (unsigned long long)p[k].hot_pages[n]);
 }
 
-int metrics_write(FILE *f, const struct observer_maps *m, const struct pn_stats_header *h,
-		  const struct pn_stats_proc *procs)
+int metrics_write(FILE *f, const struct observer_maps *m, const struct heat_batch *heat,
+		  const struct pn_stats_header *h, const struct pn_stats_proc *procs)
 {
 	struct report_snapshot snap;
 	int err;
 
-	err = report_snapshot_take(m, NULL, &snap);
+	err = report_snapshot_take(m, heat, &snap);
 	if (err)
 		return err;
 	observer_metrics(f, &snap.st, &snap.ri, snap.n, snap.s, snap.ns);
@@ -159,7 +167,8 @@ int metrics_write(FILE *f, const struct observer_maps *m, const struct pn_stats_
 }
 
 int metrics_write_file(const char *path, const struct observer_maps *m,
-		       const struct pn_stats_header *h, const struct pn_stats_proc *procs)
+		       const struct heat_batch *heat, const struct pn_stats_header *h,
+		       const struct pn_stats_proc *procs)
 {
 	struct atomic_file af;
 	int err;
@@ -167,7 +176,7 @@ int metrics_write_file(const char *path, const struct observer_maps *m,
 	err = atomic_file_open(&af, path);
 	if (err)
 		return err;
-	err = metrics_write(af.f, m, h, procs);
+	err = metrics_write(af.f, m, heat, h, procs);
 	if (err) {
 		atomic_file_abort(&af);
 		return err;

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "page_hash.h"
 
 /* Hotness is fixed point, 1/256 fault: integer arithmetic keeps plans reproducible. */
 #define HOT_SHIFT 8
@@ -174,16 +175,6 @@ static uint32_t to_hot(double faults)
 static double from_hot(uint32_t hot)
 {
 	return (double)hot / HOT_ONE;
-}
-
-static inline uint64_t key_hash(uint32_t tgid, uint64_t vpn)
-{
-	uint64_t h = vpn * 0x9e3779b97f4a7c15ull ^ ((uint64_t)tgid * 0xc2b2ae3d27d4eb4full);
-
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93ull;
-	h ^= h >> 32;
-	return h;
 }
 
 static inline uint32_t decay_once(const struct policy *pol, uint32_t hot)
@@ -579,7 +570,7 @@ bool policy_pid_excluded(const struct policy *pol, uint32_t tgid)
 
 static long table_find(const struct policy *pol, uint32_t tgid, uint64_t vpn)
 {
-	uint64_t i = key_hash(tgid, vpn) & pol->mask;
+	uint64_t i = page_hash(tgid, vpn) & pol->mask;
 	const struct pentry *e;
 
 	for (;; i = (i + 1) & pol->mask) {
@@ -619,7 +610,7 @@ static void table_delete(struct policy *pol, uint64_t hole)
 		j = (j + 1) & pol->mask;
 		if (!pol->slots[j].tgid)
 			return;
-		home = key_hash(pol->slots[j].tgid, pol->slots[j].vpn) & pol->mask;
+		home = page_hash(pol->slots[j].tgid, pol->slots[j].vpn) & pol->mask;
 		/* Stays if home lies cyclically in (hole, j]. */
 		if (hole < j ? (home > hole && home <= j) : (home > hole || home <= j))
 			continue;
@@ -801,7 +792,7 @@ static int table_fit(struct policy *pol, size_t nr_obs)
 	for (i = 0; i <= pol->mask; i++) {
 		if (!pol->slots[i].tgid)
 			continue;
-		j = key_hash(pol->slots[i].tgid, pol->slots[i].vpn) & (nslots - 1);
+		j = page_hash(pol->slots[i].tgid, pol->slots[i].vpn) & (nslots - 1);
 		while (slots[j].tgid)
 			j = (j + 1) & (nslots - 1);
 		slots[j] = pol->slots[i];
@@ -939,8 +930,8 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 		/* The table is far larger than the caches: fetch a later slot now. */
 		if (i + 8 < nr)
 			__builtin_prefetch(
-				&pol->slots[key_hash(obs[i + 8].tgid,
-						     obs[i + 8].addr >> pol->page_shift) &
+				&pol->slots[page_hash(obs[i + 8].tgid,
+						      obs[i + 8].addr >> pol->page_shift) &
 					    pol->mask]);
 		c->observed++;
 		if (!o->tgid || (o->addr & pmask) || o->node > POLICY_MAX_NODE_ID ||
@@ -949,7 +940,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			continue;
 		}
 		vpn = o->addr >> pol->page_shift;
-		for (s = key_hash(o->tgid, vpn) & pol->mask;; s = (s + 1) & pol->mask) {
+		for (s = page_hash(o->tgid, vpn) & pol->mask;; s = (s + 1) & pol->mask) {
 			e = &pol->slots[s];
 			if (!e->tgid || (e->tgid == o->tgid && e->vpn == vpn))
 				break;

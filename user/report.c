@@ -154,10 +154,13 @@ static int print(FILE *f, const struct observer_maps *m, const struct heat_batch
 	if (json) {
 		fprintf(f,
 			"{\"loader_pid\":%u,\"hook\":\"%s\",\"observe_all\":%s,\"pages\":%zu,"
-			"\"hint_faults\":%llu,\"heat_full\":%llu,\"filter_exits\":%llu,\"pids\":[",
+			"\"hint_faults\":%llu,\"heat_full\":%llu,\"ring_faults\":%llu,"
+			"\"ring_lost\":%llu,\"filter_exits\":%llu,\"pids\":[",
 			ri.loader_pid, hook_names[ri.hook], ri.observe_all ? "true" : "false", n,
 			(unsigned long long)st.fault.hint_faults,
 			(unsigned long long)st.fault.heat_full,
+			(unsigned long long)st.fault.ring_faults,
+			(unsigned long long)st.fault.ring_lost,
 			(unsigned long long)st.fault.filter_exits);
 		for (i = 0; i < ns; i++) {
 			if (i)
@@ -191,6 +194,9 @@ static int print(FILE *f, const struct observer_maps *m, const struct heat_batch
 		(unsigned long long)(st.fault.hint_faults - (prev ? prev->hint_faults : 0)));
 	if (st.fault.heat_full)
 		fprintf(f, ", lost (map full) %llu", (unsigned long long)st.fault.heat_full);
+	if (st.fault.ring_lost)
+		fprintf(f, ", lost to the daemon (fault ring full) %llu",
+			(unsigned long long)st.fault.ring_lost);
 	fputc('\n', f);
 	for (i = 0; i < ns && i < REPORT_MAX_PIDS; i++)
 		heat_print_pid(f, &s[i], prev_faults(prev, s[i].tgid), !ri.observe_all);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A daemon's hint faults as fault_ring hands them over, one record per
+ * fault, summed per page into what a drained page_heat held: one interval's
+ * struct heat_batch. Plain user space; the loader feeds it the records.
+ */
+#ifndef PAUTONUMA_FAULT_FEED_H
+#define PAUTONUMA_FAULT_FEED_H
+
+#include <linux/types.h>
+
+#include "heat_reader.h"
+#include "pautonuma_maps.h"
+
+struct fault_feed;
+
+/* 0 or -ENOMEM. */
+int fault_feed_new(struct fault_feed **out);
+/* Accepts NULL. */
+void fault_feed_free(struct fault_feed *ff);
+
+/*
+ * Add @f to its page's sums as the BPF side adds a fault to page_heat.
+ * 0, or -ENOMEM: the fault is then lost and counted (fault_feed_lost()).
+ */
+int fault_feed_add(struct fault_feed *ff, const struct heat_fault *f);
+
+/*
+ * The pages summed since the last take, in the order first seen. The
+ * arrays stay the feed's, valid until its next add or take; the feed then
+ * starts the next interval empty.
+ */
+void fault_feed_take(struct fault_feed *ff, struct heat_batch *out);
+
+/* Faults lost for want of memory since the feed was made. */
+__u64 fault_feed_lost(const struct fault_feed *ff);
+
+#endif
