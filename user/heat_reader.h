@@ -25,8 +25,8 @@ struct pid_summary {
 };
 
 /*
- * One read of page_heat. The daemon consumes the map once per interval and
- * hands the same read to the interval's report: one pass over the map.
+ * Pages with hint faults: one read of page_heat, or a daemon's interval
+ * (fault_feed.h), which it hands to the interval's report as well.
  */
 struct heat_batch {
 	struct heat_key *keys;

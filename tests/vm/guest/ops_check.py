@@ -102,6 +102,8 @@ def check_prom(path, status_path, mode):
     assert info["hook"] == st["hook"], "hook differs"
     eq("pautonuma_hint_faults_total", st["hint_faults"])
     eq("pautonuma_heat_full_total", st["heat_full"])
+    eq("pautonuma_fault_ring_faults_total", st["ring_faults"])
+    eq("pautonuma_fault_ring_lost_total", st["ring_lost"])
     eq("pautonuma_filter_exits_total", st["filter_exits"])
     eq("pautonuma_numa_task_moves_total", st["numa_task_moves"])
     eq("pautonuma_numa_task_swaps_total", st["numa_task_swaps"])
