@@ -111,10 +111,11 @@ $(O)/tests/unit-vg/%: tests/unit/%.c $(VG_LIB_OBJS) | $(O)/tests/unit-vg
 $(O)/tests/progs/%: tests/progs/%.c | $(O)/tests/progs
 	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LDLIBS) -lpthread -o $@
 
-# The planner benchmark measures user/policy.c, so it links that one module
-# (the other test programs stand alone).
-$(O)/tests/progs/planner_bench: tests/progs/planner_bench.c $(O)/user/policy.o | $(O)/tests/progs
-	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(O)/user/policy.o $(LDLIBS) -o $@
+# The planner benchmark measures user/policy.c and user/fault_feed.c, so it
+# links those modules (the other test programs stand alone).
+PLANNER_OBJS := $(O)/user/policy.o $(O)/user/fault_feed.o
+$(O)/tests/progs/planner_bench: tests/progs/planner_bench.c $(PLANNER_OBJS) | $(O)/tests/progs
+	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(PLANNER_OBJS) $(LDLIBS) -o $@
 
 # The mover benchmark drives the journal and mover modules themselves.
 $(O)/tests/progs/bench_mover: tests/progs/bench_mover.c $(VG_LIB_OBJS) | $(O)/tests/progs
