@@ -98,7 +98,7 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
 
-/* Sized by the loader: PAUTONUMA_FAULT_RING_BYTES with fault_feed, else a page. */
+/* Sized by the loader (observer_fault_ring_bytes()) with fault_feed, else a page. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);

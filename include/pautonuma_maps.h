@@ -17,11 +17,10 @@
 /* Ranges marked for affinity-on-next-touch at once, all processes. */
 #define PAUTONUMA_NEXT_TOUCH_ENTRIES 1024
 /*
- * The daemon's fault ring, bytes (a power of two): 48 bytes a hint fault,
- * so seconds of faults at the rates seen in the rig, should an interval's
- * moves keep the daemon from draining it.
+ * Bytes a hint fault takes on the daemon's fault ring: struct heat_fault
+ * and the ring's record header (BPF_RINGBUF_HDR_SZ).
  */
-#define PAUTONUMA_FAULT_RING_BYTES (8u << 20)
+#define PAUTONUMA_FAULT_RING_RECORD 56
 
 /* task_numa_fault() flags, include/linux/sched/numa_balancing.h (stable since 3.13). */
 #define PAUTONUMA_TNF_MIGRATED 0x01

@@ -115,7 +115,28 @@ unsigned int observer_heat_map_mib(const struct observer_opts *o)
 	unsigned long long elem = 48 + sizeof(struct heat_key) + sizeof(struct heat_val);
 	unsigned long long n = o->heat_entries ?: PAUTONUMA_HEAT_ENTRIES;
 
-	return (unsigned int)((n * elem + (1 << 20) - 1) >> 20);
+	return (unsigned int)((n * elem + (1 << 20) - 1) >> 20) +
+	       (o->fault_feed ? observer_fault_ring_bytes(o) >> 20 : 0);
+}
+
+__u32 observer_fault_ring_bytes(const struct observer_opts *o)
+{
+	unsigned long long want = (unsigned long long)(o->heat_entries ?: PAUTONUMA_HEAT_ENTRIES) *
+				  PAUTONUMA_FAULT_RING_RECORD;
+	__u32 bytes = 1u << 20;
+
+	_Static_assert(sizeof(struct heat_fault) + 8 == PAUTONUMA_FAULT_RING_RECORD,
+		       "a record and its header");
+	while (bytes < want && bytes < (256u << 20))
+		bytes <<= 1;
+	return bytes;
+}
+
+static int map_on_node(struct bpf_map *map, __u32 node)
+{
+	int err = bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_NUMA_NODE);
+
+	return err ?: bpf_map__set_numa_node(map, node);
 }
 
 /* Open, configure, load and attach hint_faults with @hook (and the scan hook if @scan). */
@@ -131,20 +152,19 @@ static int load_hint_faults_once(struct observer *ob, const struct observer_opts
 		return -errno;
 	err = bpf_map__set_max_entries(hf->maps.page_heat,
 				       opts->heat_entries ?: PAUTONUMA_HEAT_ENTRIES);
+	if (!err && opts->fault_feed)
+		err = bpf_map__set_max_entries(hf->maps.fault_ring,
+					       observer_fault_ring_bytes(opts));
 	/* Tens of MB preallocated: keep them off the fast tier they would crowd. */
 	if (!err && opts->heat_on_node)
-		err = bpf_map__set_map_flags(hf->maps.page_heat,
-					     bpf_map__map_flags(hf->maps.page_heat) |
-						     BPF_F_NUMA_NODE);
-	if (!err && opts->heat_on_node)
-		err = bpf_map__set_numa_node(hf->maps.page_heat, opts->heat_node);
-	if (!err && opts->fault_feed)
-		err = bpf_map__set_max_entries(hf->maps.fault_ring, PAUTONUMA_FAULT_RING_BYTES);
+		err = map_on_node(hf->maps.page_heat, opts->heat_node);
+	if (!err && opts->heat_on_node && opts->fault_feed)
+		err = map_on_node(hf->maps.fault_ring, opts->heat_node);
 	if (err)
 		goto fail;
 	hf->rodata->observe_all = opts->observe_all;
 	hf->rodata->fault_feed = opts->fault_feed;
-	hf->rodata->feed_wakeup_bytes = PAUTONUMA_FAULT_RING_BYTES / 4;
+	hf->rodata->feed_wakeup_bytes = observer_fault_ring_bytes(opts) / 4;
 	bpf_program__set_autoload(hf->progs.hint_fault_fentry, hook == HEAT_HOOK_FENTRY);
 	bpf_program__set_autoload(hf->progs.numa_fault_fentry, hook == HEAT_HOOK_FENTRY);
 	bpf_program__set_autoload(hf->progs.hint_fault_kprobe, hook == HEAT_HOOK_KPROBE);

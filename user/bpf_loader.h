@@ -33,8 +33,14 @@ struct observer_opts {
 	bool fault_feed;
 };
 
-/* Kernel memory of the preallocated page_heat map @o asks for, MiB (an estimate). */
+/* Kernel memory of page_heat and, with fault_feed, the fault ring @o asks for, MiB (an estimate). */
 unsigned int observer_heat_map_mib(const struct observer_opts *o);
+/*
+ * Size of the fault ring with @o->fault_feed: room for a fault of each page
+ * page_heat holds (the daemon may be busy moving pages for a while), a power
+ * of two from 1 to 256 MiB.
+ */
+__u32 observer_fault_ring_bytes(const struct observer_opts *o);
 
 /* File descriptors of the pinned maps; -1 when closed. */
 struct observer_maps {

@@ -636,6 +636,7 @@ int cmd_run(int argc, char **argv)
 		log_info("configuration %s", st.path);
 
 	observe_only = cfg->observe_only;
+	opts.fault_feed = !observe_only;
 	opts.observe_all = cfg->all;
 	opts.verbose = cfg->verbose;
 	opts.heat_entries = cfg->heat_entries == CONFIG_AUTO ? 0 : (__u32)cfg->heat_entries;
@@ -708,13 +709,14 @@ int cmd_run(int argc, char **argv)
 			if (kpages > 0) {
 				opts.heat_on_node = true;
 				opts.heat_node = (__u32)meta_node;
-				log_info("heat map and daemon memory on slow node %d (the fast "
-					 "tier is for the workloads)",
+				log_info("heat map, fault ring and daemon memory on slow node %d "
+					 "(the fast tier is for the workloads)",
 					 meta_node);
 			} else {
 				/* The map would land on a fast node anyway, unannounced. */
 				log_warn("daemon memory on slow node %d, but the BPF heat map "
-					 "(kernel memory, about %u MiB) stays on a fast node: "
+					 "and fault ring (kernel memory, about %u MiB) stay on a "
+					 "fast node: "
 					 "node %d is %s; online it with 'daxctl "
 					 "reconfigure-device --no-movable' to place the map there, "
 					 "or lower heat_entries",
@@ -748,7 +750,6 @@ int cmd_run(int argc, char **argv)
 			 "process on its own node), all local; nothing to migrate");
 
 	opts.next_touch = !observe_only; /* a daemon takes `pautonuma next-touch` marks */
-	opts.fault_feed = !observe_only;
 	err = observer_start(&opts, &st.ob, why, sizeof(why));
 	if (err) {
 		log_err("run: %s", why);
@@ -756,6 +757,11 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	log_info("%s", observer_hooks(st.ob));
+	if (opts.fault_feed)
+		log_info("fault ring %u MiB: room for a hint fault of each of the %u pages "
+			 "page_heat holds",
+			 observer_fault_ring_bytes(&opts) >> 20,
+			 opts.heat_entries ?: PAUTONUMA_HEAT_ENTRIES);
 
 	ret = EXIT_ENV; /* a kernel knob that cannot be set */
 	if (set_sysctl(&ss, "/proc/sys/kernel/numa_balancing", "kernel.numa_balancing",

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "bpf_loader.h"
 #include "fault_feed.h"
 
 static struct heat_fault rec(__u32 tgid, __u64 addr, __u64 ns, __u32 lat_us, int cpu_node, int node,
@@ -176,6 +177,27 @@ static void test_high_cpu_node_in_last_slot(void **state)
 	assert_int_equal(b.vals[0].last_cpu_node, 12);
 }
 
+/* The ring has room for a fault of each page page_heat holds: 1 to 256 MiB. */
+static void test_ring_bytes(void **state)
+{
+	struct observer_opts o = { .fault_feed = true };
+	unsigned int heat_only;
+
+	assert_int_equal(observer_fault_ring_bytes(&o), 16u << 20); /* 262144 x 56 */
+	o.heat_entries = 1000;
+	assert_int_equal(observer_fault_ring_bytes(&o), 1u << 20);
+	o.heat_entries = 1u << 20;
+	assert_int_equal(observer_fault_ring_bytes(&o), 64u << 20);
+	o.heat_entries = 1u << 24;
+	assert_int_equal(observer_fault_ring_bytes(&o), 256u << 20);
+	/* and counts in the kernel memory the daemon announces */
+	o.heat_entries = 0;
+	o.fault_feed = false;
+	heat_only = observer_heat_map_mib(&o);
+	o.fault_feed = true;
+	assert_int_equal(observer_heat_map_mib(&o), heat_only + 16);
+}
+
 static void test_free_null(void **state)
 {
 	fault_feed_free(NULL);
@@ -189,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_take_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_high_cpu_node_in_last_slot, setup, teardown),
+		cmocka_unit_test(test_ring_bytes),
 		cmocka_unit_test(test_free_null),
 	};
 
