@@ -99,8 +99,8 @@ struct heat_batch;
 /*
  * With fault_feed: the faults since the last take, summed per page, after
  * draining the ring. *@out stays the observer's, valid until its next poll
- * or take. *@lost: faults the daemon lost since it started (no memory to
- * sum them; those the ring had no room for are in fault_stats). 0 or -errno.
+ * or take. *@lost: of those, faults lost (no memory to sum them; those the
+ * ring had no room for are in fault_stats). 0 or -errno.
  */
 int observer_faults_take(struct observer *ob, struct heat_batch *out, __u64 *lost);
 

@@ -269,7 +269,6 @@ struct run_state {
 	struct observer *ob;
 	struct daemon *dmn;
 	struct cgroup_sync cg; /* cgroups = */
-	__u64 feed_lost; /* hint faults the daemon had no memory to sum, reported */
 	/* Where the CPU goes, in seconds: the daemon's budget is 1% of a core. */
 	struct {
 		double start; /* to the first interval: BPF load and set-up */
@@ -317,11 +316,9 @@ static int interval_cycle(struct run_state *st, struct report_prev *prev, struct
 		err = observer_faults_take(st->ob, heat, &lost);
 		if (err)
 			log_err("run: reading the fault ring: %s", strerror(-err));
-		else if (lost > st->feed_lost)
+		else if (lost)
 			log_warn("run: %llu hint faults lost: no memory to sum them",
-				 (unsigned long long)(lost - st->feed_lost));
-		if (!err)
-			st->feed_lost = lost;
+				 (unsigned long long)lost);
 		c1 = cpu_s();
 		st->cpu.heat += c1 - c0;
 	}

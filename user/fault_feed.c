@@ -18,12 +18,18 @@ struct fault_feed {
 	uint32_t *slot; /* [cap * 2]: index + 1 into keys/vals, 0 empty */
 	size_t mask; /* cap * 2 - 1 */
 	bool taken; /* handed out: empty the table before the next use */
-	__u64 lost;
+	__u64 lost; /* faults not summed this interval (no memory) */
 };
+
+/* The slot @key's probe starts at. */
+static size_t home(const struct fault_feed *ff, const struct heat_key *key)
+{
+	return page_hash(key->tgid, key->addr >> 12) & ff->mask;
+}
 
 static void slot_put(struct fault_feed *ff, size_t i)
 {
-	size_t h = page_hash(ff->keys[i].tgid, ff->keys[i].addr >> 12) & ff->mask;
+	size_t h = home(ff, &ff->keys[i]);
 
 	while (ff->slot[h])
 		h = (h + 1) & ff->mask;
@@ -92,14 +98,14 @@ static void feed_restart(struct fault_feed *ff)
 		return;
 	memset(ff->slot, 0, (ff->mask + 1) * sizeof(*ff->slot));
 	ff->n = 0;
+	ff->lost = 0;
 	ff->taken = false;
 }
 
 /* The page's sums, made (zero, node unknown) if new; NULL without memory. */
 static struct heat_val *page_of(struct fault_feed *ff, const struct heat_key *key)
 {
-	size_t h = page_hash(key->tgid, key->addr >> 12) & ff->mask;
-	size_t i;
+	size_t h = home(ff, key), i;
 
 	for (; ff->slot[h]; h = (h + 1) & ff->mask) {
 		i = ff->slot[h] - 1;

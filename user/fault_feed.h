@@ -32,7 +32,7 @@ int fault_feed_add(struct fault_feed *ff, const struct heat_fault *f);
  */
 void fault_feed_take(struct fault_feed *ff, struct heat_batch *out);
 
-/* Faults lost for want of memory since the feed was made. */
+/* Faults lost for want of memory in the interval being summed or, after a take, the one taken. */
 __u64 fault_feed_lost(const struct fault_feed *ff);
 
 #endif

@@ -166,7 +166,7 @@ static int time_read(int fd, size_t n, struct bench_key *keys, void *vbuf, uint3
 	return (size_t)got == n ? 0 : -EIO;
 }
 
-/* One interval's records, one per page, summed by the daemon's fault feed: 0 or -ENOMEM. */
+/* One interval's records, one per page, summed by the daemon's fault feed: 0, -ENOMEM or -EIO. */
 static int time_feed(struct fault_feed *ff, const struct heat_fault *rec, size_t n, double *ms)
 {
 	double t0 = now_ms();
