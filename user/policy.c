@@ -886,6 +886,11 @@ static int topo_load(struct interval *iv, const struct policy_topology *topo, si
 	return 0;
 }
 
+static inline uint64_t obs_home(const struct policy *pol, const struct policy_obs *o)
+{
+	return page_hash(o->tgid, o->addr >> pol->page_shift) & pol->mask;
+}
+
 static bool is_fast(const struct interval *iv, uint32_t node)
 {
 	int k = node <= POLICY_MAX_NODE_ID ? iv->idx_of[node] : -1;
@@ -929,10 +934,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 
 		/* The table is far larger than the caches: fetch a later slot now. */
 		if (i + 8 < nr)
-			__builtin_prefetch(
-				&pol->slots[page_hash(obs[i + 8].tgid,
-						      obs[i + 8].addr >> pol->page_shift) &
-					    pol->mask]);
+			__builtin_prefetch(&pol->slots[obs_home(pol, &obs[i + 8])]);
 		c->observed++;
 		if (!o->tgid || (o->addr & pmask) || o->node > POLICY_MAX_NODE_ID ||
 		    iv->idx_of[o->node] < 0) {
@@ -940,7 +942,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 			continue;
 		}
 		vpn = o->addr >> pol->page_shift;
-		for (s = page_hash(o->tgid, vpn) & pol->mask;; s = (s + 1) & pol->mask) {
+		for (s = obs_home(pol, o);; s = (s + 1) & pol->mask) {
 			e = &pol->slots[s];
 			if (!e->tgid || (e->tgid == o->tgid && e->vpn == vpn))
 				break;
@@ -1723,6 +1725,9 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		goto out;
 	floor = UINT32_MAX;
 	for (i = 0; i < nr; i++) {
+		/* in_background() looks each page up: fetch a later one's slot now, as account_obs(). */
+		if (i + 8 < nr)
+			__builtin_prefetch(&pol->slots[obs_home(pol, &obs[i + 8])]);
 		if (!obs[i].latency_us || (obs[i].flags & POLICY_OBS_SAMPLED))
 			continue;
 		pol->lat_buf[n++] = obs[i].latency_us;

@@ -68,15 +68,25 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* New fault deltas for an interval: a skewed mix, 20% of pages get most faults. */
+/*
+ * New fault deltas for an interval: a skewed mix, 20% of pages get most
+ * faults. Each faulted page has a latency from the scan, as the daemon's do
+ * (the policy's latency limit looks every one of them up): the hot pages'
+ * pile up in the first 50 ms, the others' spread over a 1 s period.
+ */
 static void new_faults(struct policy_obs *obs, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		uint64_t r = rnd();
+		bool hot = r % 5 == 0;
 
-		obs[i].faults_delta = (uint32_t)(r % 5 == 0 ? 1 + (r >> 8) % 4 : (r >> 8) % 2);
+		obs[i].faults_delta = (uint32_t)(hot ? 1 + (r >> 8) % 4 : (r >> 8) % 2);
+		obs[i].latency_us = 0;
+		if (obs[i].faults_delta)
+			obs[i].latency_us = 1 + (uint32_t)((r >> 20) % (hot ? 50000 : 1000000));
+		obs[i].latency_max_us = obs[i].faults_delta > 1 ? 2 * obs[i].latency_us : 0;
 	}
 }
 
@@ -229,7 +239,7 @@ int main(int argc, char **argv)
 	zero = calloc(chunk, vsize);
 	vbuf = calloc(chunk, vsize);
 	rec = calloc(n, sizeof(*rec));
-	if (!obs || !keys || !zero || !vbuf || !rec || fault_feed_new(&ff)) {
+	if (!obs || !keys || !zero || !vbuf || !rec || fault_feed_new(n, &ff)) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
