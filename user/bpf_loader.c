@@ -440,7 +440,7 @@ int observer_start(const struct observer_opts *opts, struct observer **out, char
 		goto cleanup;
 	}
 	if (opts->fault_feed) {
-		err = fault_feed_new(&ob->feed);
+		err = fault_feed_new(opts->heat_entries ?: PAUTONUMA_HEAT_ENTRIES, &ob->feed);
 		if (!err)
 			err = ring_buffer__add(ob->rb, bpf_map__fd(ob->hf->maps.fault_ring),
 					       handle_fault, ob);

@@ -317,7 +317,8 @@ static int interval_cycle(struct run_state *st, struct report_prev *prev, struct
 		if (err)
 			log_err("run: reading the fault ring: %s", strerror(-err));
 		else if (lost)
-			log_warn("run: %llu hint faults lost: no memory to sum them",
+			log_warn("run: %llu hint faults lost: of more pages in the interval than "
+				 "heat_entries, or no memory to sum them",
 				 (unsigned long long)lost);
 		c1 = cpu_s();
 		st->cpu.heat += c1 - c0;

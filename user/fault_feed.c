@@ -15,10 +15,11 @@ struct fault_feed {
 	struct heat_key *keys;
 	struct heat_val *vals;
 	size_t n, cap; /* pages summed; room in keys and vals */
+	size_t max_pages; /* cap grows up to this */
 	uint32_t *slot; /* [cap * 2]: index + 1 into keys/vals, 0 empty */
-	size_t mask; /* cap * 2 - 1 */
+	size_t mask; /* slots - 1: a power of two >= cap * 2 */
 	bool taken; /* handed out: empty the table before the next use */
-	__u64 lost; /* faults not summed this interval (no memory) */
+	__u64 lost; /* faults not summed this interval (page limit, no memory) */
 };
 
 /* The slot @key's probe starts at. */
@@ -42,11 +43,13 @@ static int feed_grow(struct fault_feed *ff, size_t cap)
 	struct heat_key *k;
 	struct heat_val *v;
 	uint32_t *slot;
-	size_t i;
+	size_t i, nslots = 1;
 
 	if (cap > UINT32_MAX / 2)
 		return -ENOMEM;
-	slot = calloc(cap * 2, sizeof(*slot));
+	while (nslots < cap * 2) /* a power of two, at most half full */
+		nslots <<= 1;
+	slot = calloc(nslots, sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
 	k = realloc(ff->keys, cap * sizeof(*k));
@@ -60,7 +63,7 @@ static int feed_grow(struct fault_feed *ff, size_t cap)
 	free(ff->slot);
 	ff->slot = slot;
 	ff->cap = cap;
-	ff->mask = cap * 2 - 1;
+	ff->mask = nslots - 1;
 	for (i = 0; i < ff->n; i++)
 		slot_put(ff, i);
 	return 0;
@@ -69,12 +72,18 @@ nomem:
 	return -ENOMEM;
 }
 
-int fault_feed_new(struct fault_feed **out)
+int fault_feed_new(size_t max_pages, struct fault_feed **out)
 {
-	struct fault_feed *ff = calloc(1, sizeof(*ff));
+	struct fault_feed *ff;
 
 	*out = NULL;
-	if (!ff || feed_grow(ff, FEED_INITIAL_PAGES)) {
+	if (!max_pages || max_pages > UINT32_MAX / 2)
+		return -EINVAL;
+	ff = calloc(1, sizeof(*ff));
+	if (!ff)
+		return -ENOMEM;
+	ff->max_pages = max_pages;
+	if (feed_grow(ff, max_pages < FEED_INITIAL_PAGES ? max_pages : FEED_INITIAL_PAGES)) {
 		fault_feed_free(ff);
 		return -ENOMEM;
 	}
@@ -102,38 +111,46 @@ static void feed_restart(struct fault_feed *ff)
 	ff->taken = false;
 }
 
-/* The page's sums, made (zero, node unknown) if new; NULL without memory. */
-static struct heat_val *page_of(struct fault_feed *ff, const struct heat_key *key)
+/* The page's sums in *@v, made (zero, node unknown) if new: 0, -ENOSPC (max_pages) or -ENOMEM. */
+static int page_of(struct fault_feed *ff, const struct heat_key *key, struct heat_val **v)
 {
 	size_t h = home(ff, key), i;
+	int err;
 
 	for (; ff->slot[h]; h = (h + 1) & ff->mask) {
 		i = ff->slot[h] - 1;
-		if (ff->keys[i].tgid == key->tgid && ff->keys[i].addr == key->addr)
-			return &ff->vals[i];
+		if (ff->keys[i].tgid == key->tgid && ff->keys[i].addr == key->addr) {
+			*v = &ff->vals[i];
+			return 0;
+		}
 	}
 	if (ff->n == ff->cap) {
-		if (feed_grow(ff, ff->cap * 2))
-			return NULL;
-		return page_of(ff, key); /* its slot moved with the table */
+		if (ff->cap == ff->max_pages)
+			return -ENOSPC;
+		err = feed_grow(ff, ff->cap * 2 < ff->max_pages ? ff->cap * 2 : ff->max_pages);
+		if (err)
+			return err;
+		return page_of(ff, key, v); /* its slot moved with the table */
 	}
 	i = ff->n++;
 	ff->keys[i] = (struct heat_key){ .tgid = key->tgid, .addr = key->addr };
 	ff->vals[i] = (struct heat_val){ .node = -1, .last_cpu_node = -1 };
 	ff->slot[h] = (uint32_t)i + 1;
-	return &ff->vals[i];
+	*v = &ff->vals[i];
+	return 0;
 }
 
 int fault_feed_add(struct fault_feed *ff, const struct heat_fault *f)
 {
 	struct heat_val *v;
 	__u32 nid;
+	int err;
 
 	feed_restart(ff);
-	v = page_of(ff, &f->key);
-	if (!v) {
+	err = page_of(ff, &f->key, &v);
+	if (err) {
 		ff->lost++;
-		return -ENOMEM;
+		return err;
 	}
 	if (!v->faults || f->ns < v->first_ns)
 		v->first_ns = f->ns;

@@ -8,20 +8,26 @@
 #define PAUTONUMA_FAULT_FEED_H
 
 #include <linux/types.h>
+#include <stddef.h>
 
 #include "heat_reader.h"
 #include "pautonuma_maps.h"
 
 struct fault_feed;
 
-/* 0 or -ENOMEM. */
-int fault_feed_new(struct fault_feed **out);
+/*
+ * A feed that sums at most @max_pages pages an interval (the daemon: as
+ * many as page_heat holds), so that its memory stays bounded whatever the
+ * faults: 0, -EINVAL (0 or above UINT32_MAX / 2) or -ENOMEM.
+ */
+int fault_feed_new(size_t max_pages, struct fault_feed **out);
 /* Accepts NULL. */
 void fault_feed_free(struct fault_feed *ff);
 
 /*
  * Add @f to its page's sums as the BPF side adds a fault to page_heat.
- * 0, or -ENOMEM: the fault is then lost and counted (fault_feed_lost()).
+ * 0, or -ENOSPC (a new page past max_pages) or -ENOMEM: the fault is then
+ * lost and counted (fault_feed_lost()).
  */
 int fault_feed_add(struct fault_feed *ff, const struct heat_fault *f);
 
@@ -32,7 +38,7 @@ int fault_feed_add(struct fault_feed *ff, const struct heat_fault *f);
  */
 void fault_feed_take(struct fault_feed *ff, struct heat_batch *out);
 
-/* Faults lost for want of memory in the interval being summed or, after a take, the one taken. */
+/* Faults lost (page limit, memory) in the interval being summed or, after a take, the one taken. */
 __u64 fault_feed_lost(const struct fault_feed *ff);
 
 #endif

@@ -36,7 +36,7 @@ static int setup(void **state)
 {
 	struct fault_feed *ff;
 
-	if (fault_feed_new(&ff))
+	if (fault_feed_new(1u << 20, &ff))
 		return -1;
 	*state = ff;
 	return 0;
@@ -164,6 +164,48 @@ static void test_grows(void **state)
 	}
 }
 
+/*
+ * At its page limit the feed still sums the pages it holds; a fault of a
+ * new page is lost and counted, per interval. The limit is reached by
+ * growing (5000 pages: the first table holds 4096).
+ */
+static void test_page_limit(void **state)
+{
+	const size_t limit = 5000;
+	struct fault_feed *ff;
+	struct heat_fault r;
+	struct heat_batch b;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(fault_feed_new(0, &ff), -EINVAL);
+	assert_null(ff);
+	assert_int_equal(fault_feed_new(limit, &ff), 0);
+	for (i = 0; i < limit; i++) {
+		r = rec(7, 0x10000000ull + (i << 12), i, 0, 0, 1, 0);
+		assert_int_equal(fault_feed_add(ff, &r), 0);
+	}
+	r = rec(7, 0x10000000ull + (limit << 12), 1, 0, 0, 1, 0);
+	assert_int_equal(fault_feed_add(ff, &r), -ENOSPC);
+	assert_int_equal(fault_feed_add(ff, &r), -ENOSPC);
+	r = rec(7, 0x10000000ull, 99, 0, 0, 0, 0); /* held: summed */
+	assert_int_equal(fault_feed_add(ff, &r), 0);
+	assert_int_equal(fault_feed_lost(ff), 2);
+	fault_feed_take(ff, &b);
+	assert_int_equal(b.n, limit);
+	assert_int_equal(b.vals[0].faults, 2);
+	assert_int_equal(b.vals[0].node, 0);
+	assert_int_equal(fault_feed_lost(ff), 2); /* of the interval taken */
+
+	/* The next interval starts with none lost and the room of the limit. */
+	r = rec(8, 0x20000000ull, 1, 0, 0, 1, 0);
+	assert_int_equal(fault_feed_add(ff, &r), 0);
+	assert_int_equal(fault_feed_lost(ff), 0);
+	fault_feed_take(ff, &b);
+	assert_int_equal(b.n, 1);
+	fault_feed_free(ff);
+}
+
 /* Faults from a node past the counted ones land in the last slot, as in page_heat. */
 static void test_high_cpu_node_in_last_slot(void **state)
 {
@@ -210,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_outcome_node_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grows, setup, teardown),
+		cmocka_unit_test(test_page_limit),
 		cmocka_unit_test_setup_teardown(test_high_cpu_node_in_last_slot, setup, teardown),
 		cmocka_unit_test(test_ring_bytes),
 		cmocka_unit_test(test_free_null),
