@@ -111,9 +111,11 @@ $(O)/tests/unit-vg/%: tests/unit/%.c $(VG_LIB_OBJS) | $(O)/tests/unit-vg
 $(O)/tests/progs/%: tests/progs/%.c | $(O)/tests/progs
 	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LDLIBS) -lpthread -o $@
 
-# The planner benchmark measures user/policy.c and user/fault_feed.c, so it
-# links those modules (the other test programs stand alone).
-PLANNER_OBJS := $(O)/user/policy.o $(O)/user/fault_feed.o
+# The planner benchmark measures user/policy.c, user/fault_feed.c and the
+# read half of user/write_sampler.c, so it links those modules (the other
+# test programs stand alone).
+PLANNER_OBJS := $(O)/user/policy.o $(O)/user/fault_feed.o $(O)/user/write_sampler.o \
+	$(O)/user/proc_ident.o $(O)/user/pagemap.o
 $(O)/tests/progs/planner_bench: tests/progs/planner_bench.c $(PLANNER_OBJS) | $(O)/tests/progs
 	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(PLANNER_OBJS) $(LDLIBS) -o $@
 

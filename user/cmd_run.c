@@ -880,11 +880,12 @@ cleanup:
 		if (t0 > 0 && now_s() > t0)
 			log_info("CPU: %.2f s to start; then %.2f s in %.1f s (%.2f%% of a core): "
 				 "taking in faults %.2f s, report %.2f s, cycles %.2f s "
-				 "(moves %.2f s, write samples %.2f s), publishing %.2f s",
+				 "(moves %.2f s, write samples %.2f s with their clears %.2f s), "
+				 "publishing %.2f s",
 				 st.cpu.start, cpu_s() - st.cpu.start, now_s() - t0,
 				 100 * (cpu_s() - st.cpu.start) / (now_s() - t0), st.cpu.heat,
 				 st.cpu.report, st.cpu.cycle, dt->cpu_move_ns / 1e9,
-				 dt->cpu_sample_ns / 1e9, st.cpu.publish);
+				 dt->cpu_sample_ns / 1e9, dt->cpu_clear_ns / 1e9, st.cpu.publish);
 		if (dt->sampled)
 			log_info("write samples: %llu fast-tier page samples",
 				 (unsigned long long)dt->sampled);

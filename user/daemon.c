@@ -598,6 +598,19 @@ static int on_sample(void *ctx, uint64_t addr, int node, bool written)
 	return 0;
 }
 
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
 /*
  * The next window from this one's written share: for pages written at one
  * rate r the share is 1 - exp(-r W), so W' = W ln(1 - target) / ln(1 - share)
@@ -630,12 +643,13 @@ static double next_window(double w, uint64_t written, uint64_t pages, double max
 static int sample_writes(struct daemon *d, const struct filter_entry *f, size_t nf, FILE *out)
 {
 	double max_ms = d->o.policy.interval_ms / 4.0, window_ms;
-	uint64_t pages = 0, written = 0;
+	uint64_t pages = 0, written = 0, c0;
 	struct timespec ts;
 	size_t i, n = nf ? nf : d->ic.n;
 	int err;
 
 	d->nr_sampled = 0;
+	c0 = cpu_ns();
 	for (i = 0; i < n; i++) {
 		struct proc_ident id;
 
@@ -663,6 +677,7 @@ static int sample_writes(struct daemon *d, const struct filter_entry *f, size_t 
 		if (err)
 			return err;
 	}
+	d->t.cpu_clear_ns += cpu_ns() - c0;
 	if (!d->nr_sampled)
 		return 0;
 	if (!d->window_ms)
@@ -691,19 +706,6 @@ static int sample_writes(struct daemon *d, const struct filter_entry *f, size_t 
 		d->nr_sampled, (unsigned long long)pages, (unsigned long long)written, window_ms);
 	d->window_ms = next_window(window_ms, written, pages, max_ms);
 	return 0;
-}
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct heat_batch *heat,

@@ -39,6 +39,7 @@ struct daemon_totals {
 	uint64_t cpu_ns;
 	uint64_t cpu_move_ns; /* of which moving pages: journal, move_pages(2) */
 	uint64_t cpu_sample_ns; /* of which write samples: clear_refs, pagemap */
+	uint64_t cpu_clear_ns; /* of which clearing soft-dirty bits (clear_refs) */
 };
 
 struct daemon;

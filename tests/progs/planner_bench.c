@@ -16,20 +16,26 @@
  */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fault_feed.h"
 #include "policy.h"
+#include "proc_ident.h"
+#include "write_sampler.h"
 
 #define PAGE 4096ull
 #define NPROC 16
 #define BASE 0x7f0000000000ull
+/* Pages of the region the write-sample row reads back (256 MiB). */
+#define SAMPLE_PAGES 65536ul
 
 struct bench_key {
 	uint32_t tgid;
@@ -191,6 +197,49 @@ static int time_feed(struct fault_feed *ff, const struct heat_fault *rec, size_t
 	return b.n == n ? 0 : -EIO;
 }
 
+static int count_page(void *ctx, uint64_t addr, int node, bool written)
+{
+	(void)addr;
+	(void)node;
+	(void)written;
+	++*(long *)ctx;
+	return 0;
+}
+
+/*
+ * The clear half of a write sample of our own pages: a clear_refs walk.
+ * The development host has no soft-dirty bits, so on both sides this is
+ * "1" (accessed bits), the same walk over the same page tables with a
+ * different bit cleared, and the same TLB flush. 0 or -errno.
+ */
+static int time_clear(int fd, double *ms)
+{
+	double t0 = now_ms();
+	ssize_t w = pwrite(fd, "1", 1, 0);
+
+	*ms = now_ms() - t0;
+	return w == 1 ? 0 : -errno;
+}
+
+/*
+ * The read half, as the daemon reads a workload's: /proc/self/maps, the
+ * pagemap of every private writable mapping, each entry decoded to its
+ * node. 0 or -errno.
+ */
+static int time_pagemap(struct write_sampler *ws, const struct proc_ident *id, double *ms,
+			long *pages)
+{
+	double t0 = now_ms();
+	long seen = 0, r;
+
+	r = write_sampler_read(ws, id, ~0ull, count_page, &seen);
+	*ms = now_ms() - t0;
+	if (r < 0)
+		return (int)r;
+	*pages = r;
+	return 0;
+}
+
 /* Median and minimum of t and, for another row than plan, the median of the per-cycle plan/t. */
 static void report(const char *what, const double *t, int n, const double *plan)
 {
@@ -222,7 +271,15 @@ int main(int argc, char **argv)
 	struct policy_obs *obs = NULL;
 	struct bench_key *keys = NULL;
 	char *zero = NULL, *vbuf = NULL;
-	double t_plan[64], t_arr[64], t_hash[64], t_lru[64], t_feed[64], first_ms, r[64];
+	double t_plan[64], t_arr[64], t_hash[64], t_lru[64], t_feed[64], t_pm[64], t_clr[64];
+	double first_ms, r[64];
+	int clear_fd = -1;
+	size_t region_pages = n < SAMPLE_PAGES ? n : SAMPLE_PAGES;
+	struct write_sampler *ws = NULL;
+	char *region = MAP_FAILED;
+	struct proc_ident self;
+	long pm_pages = 0;
+	char why[256];
 	struct heat_fault *rec = NULL;
 	struct fault_feed *ff = NULL;
 	uint64_t acc = 0, moves = 0;
@@ -263,6 +320,33 @@ int main(int argc, char **argv)
 	nodes[0].free_pages = nodes[0].capacity_pages - fast;
 	nodes[1] = (struct policy_node){ 1, POLICY_TIER_SLOW, 4 * n, 4 * n - (n - fast) };
 
+	/*
+	 * Write samples: a region of our own, every page written so that it
+	 * is present. Root reads page frames (hence nodes) from pagemap;
+	 * without them every entry is an unknown frame, a different cost.
+	 */
+	region = mmap(NULL, region_pages * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (region == MAP_FAILED) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* Base pages, as the workloads the daemon samples (a THP is one entry to walk). */
+	madvise(region, region_pages * PAGE, MADV_NOHUGEPAGE);
+	for (i = 0; i < region_pages; i++)
+		region[i * PAGE] = 1;
+	if (geteuid()) {
+		printf("planner_bench: no write-sample row: pagemap shows page frames to root only\n");
+	} else if (write_sampler_create("/sys", &ws, why, sizeof(why))) {
+		printf("planner_bench: no write-sample row: %s\n", why);
+		ws = NULL;
+	} else if ((err = proc_ident_get(getpid(), &self)) ||
+		   (clear_fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC)) < 0) {
+		printf("planner_bench: no write-sample rows: %s\n", strerror(err ? -err : errno));
+		write_sampler_destroy(ws);
+		ws = NULL;
+		err = 0;
+	}
 	hfd = heat_map_open(BPF_MAP_TYPE_HASH, "bench_hash", n, vsize, keys, zero, chunk);
 	if (hfd < 0)
 		printf("planner_bench: no BPF hash map: %s\n", strerror(-hfd));
@@ -327,6 +411,13 @@ int main(int argc, char **argv)
 		err = time_feed(ff, rec, n, &t_feed[c]);
 		if (err)
 			goto cleanup;
+		if (ws) {
+			err = time_clear(clear_fd, &t_clr[c]);
+			if (!err)
+				err = time_pagemap(ws, &self, &t_pm[c], &pm_pages);
+			if (err)
+				goto cleanup;
+		}
 	}
 
 	printf("planner_bench: %zu tracked pages, %d interleaved cycles, heat value %u bytes\n", n,
@@ -342,6 +433,12 @@ int main(int argc, char **argv)
 	if (lfd >= 0)
 		report("bpf lru_hash lookup_batch (all)", t_lru, cycles, t_plan);
 	report("fault records summed per page", t_feed, cycles, t_plan);
+	if (ws) {
+		report("write-sample clear (clear_refs)", t_clr, cycles, t_clr);
+		report("write-sample read (pagemap)", t_pm, cycles, t_pm);
+		printf("    (of %ld pages: a %zu-page region and the rest of this process)\n",
+		       pm_pages, region_pages);
+	}
 	if (hfd >= 0) {
 		for (c = 0; c < cycles; c++)
 			r[c] = t_plan[c] / t_hash[c];
@@ -370,6 +467,11 @@ cleanup:
 		close(hfd);
 	policy_plan_fini(&plan);
 	policy_destroy(pol);
+	if (clear_fd >= 0)
+		close(clear_fd);
+	write_sampler_destroy(ws);
+	if (region != MAP_FAILED)
+		munmap(region, region_pages * PAGE);
 	fault_feed_free(ff);
 	free(rec);
 	free(vbuf);
