@@ -761,7 +761,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 				 (vals[i].last_ns <= d->moved_until_ns ? POLICY_OBS_STALE_NODE : 0),
 		};
 	}
-	if (d->ws && d->o.policy.write_sample) {
+	if (d->ws && policy_sample_due(d->pol)) {
 		uint64_t c0 = cpu_ns();
 
 		err = sample_writes(d, f, nf, out);

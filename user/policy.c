@@ -137,6 +137,9 @@ struct policy {
 	uint32_t change_pass; /* passes at the last phase change seen */
 	uint32_t burst_at; /* interval of the last burst of promotions (BURST_SHARE) */
 	uint32_t quiet_at; /* interval the fast tier's sampled hot pages last fell silent */
+	uint32_t sampled_at; /* interval of the last write samples */
+	uint32_t hot_sampled_at; /* ... that knew QUIET_MIN_HOT hot fast pages (fast_quiet()) */
+	uint32_t denied_at; /* interval of the last phase change denied */
 	bool change_lowers; /* it lowers the slow tier's threshold (scan_table()) */
 	double repeat_share; /* of the early slow pages, those early before: average */
 	uint32_t cold_pass; /* of the cold pages the latency limit lets pass */
@@ -204,7 +207,7 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->hot_latency_auto = 1;
 	cfg->reclaim_promote = 1;
 	cfg->demote_idle = 0;
-	cfg->write_sample = 1;
+	cfg->write_sample = 4;
 }
 
 /*
@@ -391,8 +394,8 @@ const char *policy_config_invalid(const struct policy_config *cfg, const char **
 		INVALID("reclaim_promote", "must be 0 or 1");
 	if (cfg->demote_idle > 1)
 		INVALID("demote_idle", "must be 0 or 1");
-	if (cfg->write_sample > 1)
-		INVALID("write_sample", "must be 0 or 1");
+	if (cfg->write_sample > POLICY_SAMPLE_EVERY_MAX)
+		INVALID("write_sample", "must be 0 (off) or 1..16 (every N intervals)");
 	/* A budget below one page would never move anything: say so now. */
 	if (config_budget(cfg, &budget))
 		INVALID("max_mbps", "gives a budget below one page per interval");
@@ -919,8 +922,17 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 	struct policy *pol = iv->pol;
 	struct policy_counters *c = &iv->plan->c;
 	uint64_t pmask = pol->cfg.page_size - 1;
+	/*
+	 * Samples taken every N intervals stand for the N: a page written in
+	 * each is as hot as one written every interval (same credit over time).
+	 * Its silence is still one window's.
+	 */
+	uint32_t gap = pol->sampled_at ? pol->now - pol->sampled_at : 1;
+	bool seen = false;
 	size_t i;
 
+	if (gap > pol->cfg.write_sample)
+		gap = pol->cfg.write_sample ? pol->cfg.write_sample : 1;
 	for (i = 0; i < nr; i++) {
 		const struct policy_obs *o = &obs[i];
 		uint64_t vpn, s;
@@ -931,6 +943,7 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 
 		if (!(o->flags & POLICY_OBS_SAMPLED) != !samples)
 			continue;
+		seen = true;
 
 		/* The table is far larger than the caches: fetch a later slot now. */
 		if (i + 8 < nr)
@@ -1036,10 +1049,14 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 		credit = late ? 0 : o->faults_delta;
 		if (credit > 1 && pol->lat_us && o->latency_max_us > pol->lat_us)
 			credit = 1;
+		if (samples)
+			credit *= gap;
 		hot = (uint64_t)e->hot + (uint64_t)credit * HOT_ONE;
 		e->hot = hot > HOT_MAX ? HOT_MAX : (uint32_t)hot;
 		e->last_seen = pol->now;
 	}
+	if (samples && seen)
+		pol->sampled_at = pol->now;
 }
 
 static inline bool in_cooldown(const struct policy *pol, const struct pentry *e)
@@ -1568,10 +1585,15 @@ static void fast_quiet(struct interval *iv)
 	struct policy *pol = iv->pol;
 	struct policy_counters *c = &iv->plan->c;
 
-	if (c->sampled_hot < QUIET_MIN_HOT)
+	if (c->sampled_hot >= QUIET_MIN_HOT) {
+		pol->hot_sampled_at = pol->now;
+		if (c->sampled_hot_silent * 2 >= c->sampled_hot)
+			pol->quiet_at = pol->now;
+	}
+	/* Between samples taken every N intervals, the last one still speaks. */
+	if (!pol->hot_sampled_at ||
+	    pol->now - pol->hot_sampled_at >= (pol->cfg.write_sample ? pol->cfg.write_sample : 1))
 		return;
-	if (c->sampled_hot_silent * 2 >= c->sampled_hot)
-		pol->quiet_at = pol->now;
 	iv->fast_doubts = !pol->quiet_at || pol->now - pol->quiet_at > QUIET_WITHIN;
 }
 
@@ -1614,6 +1636,7 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	 */
 	if (jump && iv->fast_doubts && fresh) {
 		iv->plan->c.change_denied = 1; /* no change: nothing is reset */
+		pol->denied_at = pol->now;
 		jump = false;
 	}
 	if (jump) {
@@ -1681,6 +1704,22 @@ static bool in_background(const struct policy *pol, const struct policy_obs *o)
 
 	return s < 0 || pol->slots[s].start_time != o->start_time ||
 	       pol->slots[s].hot < HOT_ONE / 2;
+}
+
+bool policy_sample_due(const struct policy *pol)
+{
+	uint32_t every = pol->cfg.write_sample, next = pol->now + 1;
+
+	if (every <= 1)
+		return every == 1;
+	/*
+	 * A phase change seen or denied is judged by the fast tier's silence
+	 * (fast_quiet()), and the old hot set's silent pages make room for the
+	 * new one only as fast as samples find them: every interval then.
+	 */
+	return !pol->sampled_at || next - pol->sampled_at >= every ||
+	       (pol->change_at && next - pol->change_at <= QUIET_WITHIN) ||
+	       (pol->denied_at && next - pol->denied_at <= QUIET_WITHIN);
 }
 
 /*

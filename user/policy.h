@@ -59,11 +59,14 @@ struct policy_obs {
 /*
  * A write sample of a fast-tier page (user/write_sampler.h): faults_delta
  * is 1 when the page was written within the sampling window (the daemon
- * sizes it so that about half of the fast pages are), 0 when not.
- * Every interval samples it again, so its silence is news too: a sample
+ * sizes it so that about half of the fast pages are), 0 when not; a written
+ * one stands for the intervals since the last samples (write_sample).
+ * Every sample asks again, so its silence is news too: a sample
  * without a write halves its heat, and it is a demotion candidate.
  */
 #define POLICY_OBS_SAMPLED 0x2u
+/* write_sample's largest period, in intervals. */
+#define POLICY_SAMPLE_EVERY_MAX 16u
 /*
  * The faults came before the previous interval's moves had finished: the
  * node they report may be where the page was before a move of ours. For a
@@ -155,15 +158,18 @@ struct policy_pid_config {
  *                          0: only trade a colder page for each promotion
  *                          that waits (the kernel's reclaim keeps the node
  *                          allocatable)
- *  write_sample 1          the daemon samples the writes of the fast-tier
+ *  write_sample 4          every N intervals (0: never) the daemon samples
+ *                          the writes of the fast-tier
  *                          pages of single-threaded processes, whose pages
  *                          there take no hint faults (soft-dirty bits over
  *                          a window in which about half of them are
  *                          written, see user/write_sampler.h and
  *                          POLICY_OBS_SAMPLED), so
  *                          that pages gone cold there are known and traded
- *                          for hot ones. Read by the daemon, which turns it
- *                          off when the kernel keeps no soft-dirty bits
+ *                          for hot ones; every interval for a while after
+ *                          a phase change (policy_sample_due()). Read by
+ *                          the daemon, which turns it off when the kernel
+ *                          keeps no soft-dirty bits
  */
 struct policy_config {
 	uint32_t interval_ms;
@@ -378,6 +384,8 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
  * the next policy_plan() only.
  */
 void policy_note_pass(struct policy *pol, bool started);
+/* Should the daemon take write samples for the next policy_plan()? (write_sample) */
+bool policy_sample_due(const struct policy *pol);
 
 void policy_plan_init(struct policy_plan *plan);
 void policy_plan_fini(struct policy_plan *plan);

@@ -1562,12 +1562,14 @@ static void sample_range(struct world *w, int from, int to, bool written)
  * first 100 written until @quiet_t and silent from then on, the others
  * written throughout (phase_change_after(): none).
  */
-static void phase_change_sampled(struct world *w, int burst_t, int change_t, int quiet_t)
+static void phase_change_sampled_every(struct world *w, int burst_t, int change_t, int quiet_t,
+				       uint32_t every)
 {
 	int t, i;
 
 	world_init(w, 10000, 500); /* above the high watermark: demote */
 	default_threshold(w); /* a quarter of it would miss 0.4375 */
+	w->cfg.write_sample = every; /* samples only when due, as the daemon takes them */
 	world_start(w);
 	for (i = 0; i < 50; i++)
 		see_lat(w, 9, BASE + (uint64_t)(3400 + i) * PAGE, 0, 800000);
@@ -1581,7 +1583,7 @@ static void phase_change_sampled(struct world *w, int burst_t, int change_t, int
 			see(w, 9, BASE + (uint64_t)(6000 + i) * PAGE, 0, 0);
 		for (i = 0; i < 150 && t == burst_t; i++)
 			see(w, 9, BASE + (uint64_t)(5000 + i) * PAGE, 1, 3);
-		if (quiet_t != NO_SAMPLES) {
+		if (quiet_t != NO_SAMPLES && policy_sample_due(w->pol)) {
 			sample_range(w, 0, 100, t < quiet_t);
 			sample_range(w, 100, 200, true);
 		}
@@ -1600,6 +1602,11 @@ static void phase_change_sampled(struct world *w, int burst_t, int change_t, int
 		tick(w);
 		assert_int_equal(w->plan.c.phase_change || w->plan.c.change_denied, t == change_t);
 	}
+}
+
+static void phase_change_sampled(struct world *w, int burst_t, int change_t, int quiet_t)
+{
+	phase_change_sampled_every(w, burst_t, change_t, quiet_t, 1);
 }
 
 static void phase_change_after(struct world *w, int burst_t, int change_t)
@@ -2191,6 +2198,84 @@ static void test_phase_change_fast_quiet(void **state)
 }
 
 /*
+ * write_sample = 2: samples every other interval (t = 1, 3, 5 in
+ * phase_change_sampled()), and every interval for QUIET_WITHIN (4) after a
+ * phase change seen or denied. A change seen in an interval without samples
+ * is judged by the last ones: denied at t = 6 with all 200 hot fast pages
+ * written at t = 5 (taken as not sampled, it was believed), believed with
+ * 100 of them silent at t = 5.
+ */
+static void test_sample_every_other(void **state)
+{
+	struct world w;
+	int t;
+
+	phase_change_sampled_every(&w, -1, 6, NEVER_QUIET, 2);
+	assert_int_equal(w.plan.c.sampled_hot, 0); /* none taken at t = 6 */
+	assert_int_equal(w.plan.c.change_denied, 1);
+	assert_int_equal(w.plan.c.phase_change, 0);
+	assert_int_equal(w.plan.c.candidates, 0);
+	/* t = 7: due by the period; t = 8 by the denial */
+	sample_range(&w, 0, 200, true);
+	policy_note_pass(w.pol, false);
+	tick(&w);
+	assert_true(policy_sample_due(w.pol));
+	world_fini(&w);
+
+	phase_change_sampled_every(&w, -1, 6, 4, 2);
+	assert_int_equal(w.plan.c.sampled_hot, 0);
+	assert_int_equal(w.plan.c.change_lowered, 1);
+	/* t = 7: due by the period; t = 8-10 by the change (t = 6); t = 11 not */
+	for (t = 7; t <= 11; t++) {
+		assert_true(policy_sample_due(w.pol) == (t <= 10));
+		if (t == 11)
+			break;
+		sample_range(&w, 100, 200, true);
+		policy_note_pass(w.pol, false);
+		tick(&w);
+	}
+	policy_note_pass(w.pol, false);
+	tick(&w); /* t = 11, unsampled */
+	assert_true(policy_sample_due(w.pol)); /* t = 12: by the period again */
+	world_fini(&w);
+	(void)state;
+}
+
+/*
+ * A write sample stands for the intervals since the last one (at most
+ * write_sample of them): written every other interval, a page gains as much
+ * heat as one written every interval.
+ */
+static void test_sample_credit_gap(void **state)
+{
+	struct world w;
+	double h;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
+	w.cfg.write_sample = 2;
+	world_start(&w);
+	sample(&w, 5, BASE, true);
+	tick(&w);
+	assert_true(fabs(hot_of(&w, 5, BASE) - 1.0) < 0.01); /* the first: one interval */
+	tick(&w);
+	h = hot_of(&w, 5, BASE);
+	sample(&w, 5, BASE, true);
+	tick(&w);
+	/* decayed once more, then two intervals' credit */
+	assert_true(fabs(hot_of(&w, 5, BASE) - (h * 0.875 + 2.0)) < 0.01);
+	/* a gap longer than write_sample still counts write_sample */
+	tick(&w);
+	tick(&w);
+	h = hot_of(&w, 5, BASE);
+	sample(&w, 5, BASE, true);
+	tick(&w);
+	assert_true(fabs(hot_of(&w, 5, BASE) - (h * 0.875 + 2.0)) < 0.01);
+	world_fini(&w);
+	(void)state;
+}
+
+/*
  * The fast tier is asked about new changes only. The change of
  * phase_change_at_5(), confirmed by 100 of 200 sampled hot fast pages
  * falling silent at t = 4, seen again at t = 14 (two passes on, nine
@@ -2340,6 +2425,8 @@ int main(void)
 		cmocka_unit_test(test_watermarks),
 		cmocka_unit_test(test_swap_for_hot),
 		cmocka_unit_test(test_write_samples),
+		cmocka_unit_test(test_sample_every_other),
+		cmocka_unit_test(test_sample_credit_gap),
 		cmocka_unit_test(test_stale_node),
 		cmocka_unit_test(test_late_fault_halves),
 		cmocka_unit_test(test_phase_change_trades),
