@@ -889,6 +889,12 @@ static int topo_load(struct interval *iv, const struct policy_topology *topo, si
 	return 0;
 }
 
+/* Intervals between write samples (write_sample; 0, never: as 1). */
+static inline uint32_t sample_period(const struct policy *pol)
+{
+	return pol->cfg.write_sample ? pol->cfg.write_sample : 1;
+}
+
 static inline uint64_t obs_home(const struct policy *pol, const struct policy_obs *o)
 {
 	return page_hash(o->tgid, o->addr >> pol->page_shift) & pol->mask;
@@ -931,8 +937,8 @@ static void account_obs(struct interval *iv, const struct policy_obs *obs, size_
 	bool seen = false;
 	size_t i;
 
-	if (gap > pol->cfg.write_sample)
-		gap = pol->cfg.write_sample ? pol->cfg.write_sample : 1;
+	if (gap > sample_period(pol))
+		gap = sample_period(pol);
 	for (i = 0; i < nr; i++) {
 		const struct policy_obs *o = &obs[i];
 		uint64_t vpn, s;
@@ -1591,8 +1597,7 @@ static void fast_quiet(struct interval *iv)
 			pol->quiet_at = pol->now;
 	}
 	/* Between samples taken every N intervals, the last one still speaks. */
-	if (!pol->hot_sampled_at ||
-	    pol->now - pol->hot_sampled_at >= (pol->cfg.write_sample ? pol->cfg.write_sample : 1))
+	if (!pol->hot_sampled_at || pol->now - pol->hot_sampled_at >= sample_period(pol))
 		return;
 	iv->fast_doubts = !pol->quiet_at || pol->now - pol->quiet_at > QUIET_WITHIN;
 }
