@@ -57,6 +57,7 @@ static const struct ckey keys[] = {
 	KEY("daemon", all,                K_BOOL,    false, 0, 0),
 	KEY("daemon", numa_balancing,     K_INT,     false, 0, 3),
 	KEY("daemon", promote_rate_limit, K_INT,     false, 0, INT32_MAX),
+	KEY("daemon", watermark_boost_factor, K_INT, false, 0, INT32_MAX),
 	KEY("daemon", scan_period_ms,     K_INT,     false, 1, 600000),
 	KEY("daemon", heat_entries,       K_INT,     false, 1, 1 << 24),
 	KEY("daemon", verbose,            K_BOOL,    false, 0, 0),
@@ -399,6 +400,7 @@ void config_default(struct run_config *c)
 	snprintf(c->journal, sizeof(c->journal), "%s", j && *j ? j : CONFIG_DEFAULT_JOURNAL);
 	c->numa_balancing = CONFIG_AUTO;
 	c->promote_rate_limit = CONFIG_AUTO;
+	c->watermark_boost_factor = CONFIG_AUTO;
 	c->scan_period_ms = CONFIG_AUTO;
 	c->heat_entries = CONFIG_AUTO;
 	c->log_level = LOG_LVL_INFO;

@@ -50,6 +50,7 @@ struct run_config {
 	char cgroups[1024]; /* cgroup v2 paths; config_cgroup_next() splits them */
 	int32_t numa_balancing; /* CONFIG_AUTO or 0..3 */
 	int32_t promote_rate_limit; /* MB/s; CONFIG_AUTO: 0 as a daemon, untouched observing */
+	int32_t watermark_boost_factor; /* vm.; CONFIG_AUTO: 0 as a daemon, untouched observing */
 	int32_t scan_period_ms; /* CONFIG_AUTO: the kernel's */
 	int32_t heat_entries; /* CONFIG_AUTO: PAUTONUMA_HEAT_ENTRIES */
 	int32_t log_level; /* enum log_level */

@@ -211,6 +211,7 @@ static int topo_to_policy(struct daemon *d, struct policy_topology *pt)
 			d->topo.nodes[i].tier == TOPO_FAST ? POLICY_TIER_FAST : POLICY_TIER_SLOW;
 		d->pnodes[i].capacity_pages = d->topo.nodes[i].total_kb / kb_per_page;
 		d->pnodes[i].free_pages = d->topo.nodes[i].free_kb / kb_per_page;
+		d->pnodes[i].lru_pages = d->topo.nodes[i].lru_kb / kb_per_page;
 	}
 	pt->nodes = d->pnodes;
 	pt->nr_nodes = d->topo.nr;

@@ -82,6 +82,11 @@ struct policy_node {
 	enum policy_tier tier;
 	uint64_t capacity_pages; /* MemTotal of the node, in pages */
 	uint64_t free_pages; /* MemFree now, in pages */
+	/*
+	 * Pages on the node's LRU lists (Active + Inactive), which reclaim
+	 * can demote; 0: unknown, taken as all used pages.
+	 */
+	uint64_t lru_pages;
 };
 
 struct policy_topology {

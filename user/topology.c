@@ -65,6 +65,7 @@ static int read_meminfo(const char *sysfs, struct topo_node *n)
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
+	n->lru_kb = 0;
 	while (fscanf(f, " Node %d %63[^:]: %llu kB", &id, key, &kb) == 3) {
 		if (!strcmp(key, "MemTotal")) {
 			n->total_kb = kb;
@@ -72,6 +73,8 @@ static int read_meminfo(const char *sysfs, struct topo_node *n)
 		} else if (!strcmp(key, "MemFree")) {
 			n->free_kb = kb;
 			have |= 2;
+		} else if (!strcmp(key, "Active") || !strcmp(key, "Inactive")) {
+			n->lru_kb += kb;
 		}
 	}
 	fclose(f);

@@ -32,6 +32,7 @@ struct topo_node {
 	enum topo_tier tier;
 	uint64_t total_kb; /* MemTotal of the node */
 	uint64_t free_kb; /* MemFree at the last read */
+	uint64_t lru_kb; /* Active + Inactive at the last read: what reclaim can take */
 };
 
 struct topology {

@@ -312,9 +312,14 @@ int main(int argc, char **argv)
 					      .node = (int32_t)obs[i].node,
 					      .pages = 1 };
 	}
-	nodes[0] = (struct policy_node){ 0, POLICY_TIER_FAST, fast * 100 / 90 + 1, 0 };
+	nodes[0] = (struct policy_node){ .node = 0,
+					 .tier = POLICY_TIER_FAST,
+					 .capacity_pages = fast * 100 / 90 + 1 };
 	nodes[0].free_pages = nodes[0].capacity_pages - fast;
-	nodes[1] = (struct policy_node){ 1, POLICY_TIER_SLOW, 4 * n, 4 * n - (n - fast) };
+	nodes[1] = (struct policy_node){ .node = 1,
+					 .tier = POLICY_TIER_SLOW,
+					 .capacity_pages = 4 * n,
+					 .free_pages = 4 * n - (n - fast) };
 
 	/*
 	 * Write samples: a region of our own, every page written so that it

@@ -31,9 +31,15 @@ struct world {
 static void world_init(struct world *w, uint64_t fast_cap, uint64_t fast_free)
 {
 	memset(w, 0, sizeof(*w));
-	w->nodes[0] = (struct policy_node){ 0, POLICY_TIER_FAST, fast_cap, fast_free };
+	w->nodes[0] = (struct policy_node){ .node = 0,
+					    .tier = POLICY_TIER_FAST,
+					    .capacity_pages = fast_cap,
+					    .free_pages = fast_free };
 	/* The slow node holds the pages the tests place there. */
-	w->nodes[1] = (struct policy_node){ 1, POLICY_TIER_SLOW, 1u << 20, (1u << 20) - 100000 };
+	w->nodes[1] = (struct policy_node){ .node = 1,
+					    .tier = POLICY_TIER_SLOW,
+					    .capacity_pages = 1u << 20,
+					    .free_pages = (1u << 20) - 100000 };
 	w->topo.nodes = w->nodes;
 	w->topo.nr_nodes = 2;
 	policy_config_default(&w->cfg);
@@ -1017,9 +1023,13 @@ static void test_bad_input(void **state)
 	struct policy_config cfg;
 	struct policy *pol = NULL;
 	struct world w;
-	struct policy_node dup[2] = { { 0, POLICY_TIER_FAST, 10, 10 },
-				      { 0, POLICY_TIER_SLOW, 10, 10 } };
-	struct policy_node overfree[1] = { { 0, POLICY_TIER_FAST, 10, 11 } };
+	struct policy_node dup[2] = {
+		{ .node = 0, .tier = POLICY_TIER_FAST, .capacity_pages = 10, .free_pages = 10 },
+		{ .node = 0, .tier = POLICY_TIER_SLOW, .capacity_pages = 10, .free_pages = 10 }
+	};
+	struct policy_node overfree[1] = {
+		{ .node = 0, .tier = POLICY_TIER_FAST, .capacity_pages = 10, .free_pages = 11 }
+	};
 	struct policy_topology t;
 
 	policy_config_default(&cfg);
@@ -1743,6 +1753,24 @@ static void test_reclaim_promote(void **state)
 	}
 	assert_int_equal(w.plan.c.promoted, 0);
 	assert_int_equal(w.plan.c.skipped_capacity, 100);
+	world_fini(&w);
+
+	/*
+	 * Of the 990 used pages only 30 are on the LRU lists (the rest is the
+	 * kernel's): reclaim can make room for 30, so 30 go.
+	 */
+	world_init(&w, 1000, 10);
+	w.nodes[0].lru_pages = 30;
+	w.cfg.reclaim_promote = 1;
+	w.cfg.hot_latency_auto = 0;
+	world_start(&w);
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 100; i++)
+			see_lat(&w, 5, BASE + i * PAGE, 1, 2000);
+		tick(&w);
+	}
+	assert_int_equal(w.plan.c.displaced, 30);
+	assert_int_equal(w.plan.c.promoted, 30);
 	world_fini(&w);
 	(void)state;
 }

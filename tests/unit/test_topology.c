@@ -22,8 +22,10 @@ static void meminfo(int node, unsigned long total, unsigned long freekb)
 	snprintf(rel, sizeof(rel), "devices/system/node/node%d/meminfo", node);
 	snprintf(buf, sizeof(buf),
 		 "Node %d MemTotal:       %lu kB\nNode %d MemFree:        %lu kB\n"
-		 "Node %d MemUsed:        %lu kB\n",
-		 node, total, node, freekb, node, total - freekb);
+		 "Node %d MemUsed:        %lu kB\nNode %d Active:         %lu kB\n"
+		 "Node %d Inactive:       %lu kB\nNode %d Active(anon):   %lu kB\n",
+		 node, total, node, freekb, node, total - freekb, node, (total - freekb) / 4, node,
+		 (total - freekb) / 2, node, total);
 	fake_put(rel, buf);
 }
 
@@ -59,11 +61,14 @@ static void test_memory_tiers(void **state)
 	assert_false(t.nodes[1].has_cpus);
 	assert_int_equal(t.nodes[1].total_kb, 1966080);
 	assert_int_equal(t.nodes[0].free_kb, 800000);
+	/* Active + Inactive: what reclaim can take */
+	assert_int_equal(t.nodes[0].lru_kb, 114000 / 4 + 114000 / 2);
 	assert_int_equal(topology_count(&t, TOPO_FAST), 1);
 
 	meminfo(0, 914000, 1234);
 	assert_int_equal(topology_refresh(fake_root, &t), 0);
 	assert_int_equal(topology_node(&t, 0)->free_kb, 1234);
+	assert_int_equal(topology_node(&t, 0)->lru_kb, (914000 - 1234) / 4 + (914000 - 1234) / 2);
 }
 
 /* Two DRAM nodes sharing a tier, a CXL node below: both DRAM nodes fast. */
