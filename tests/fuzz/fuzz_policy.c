@@ -118,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nodes[k].tier = take(&in, 1) & 1 ? POLICY_TIER_SLOW : POLICY_TIER_FAST;
 		nodes[k].capacity_pages = take(&in, 2);
 		nodes[k].free_pages = take(&in, 2) % (nodes[k].capacity_pages + 1);
+		nodes[k].lru_pages = take(&in, 2) % (nodes[k].capacity_pages + 1);
 	}
 	intervals = 1 + (int)(take(&in, 1) % 16);
 	for (t = 0; t < intervals; t++) {
