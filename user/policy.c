@@ -882,8 +882,8 @@ static int topo_load(struct interval *iv, const struct policy_topology *topo, si
 		a->tier = n->tier;
 		a->cap = n->capacity_pages;
 		a->free = n->free_pages;
-		a->lru = n->lru_pages ? n->lru_pages : n->capacity_pages - n->free_pages;
 		a->used = n->capacity_pages - n->free_pages;
+		a->lru = n->lru_pages ? n->lru_pages : a->used;
 		a->high = (uint64_t)(n->capacity_pages * iv->pol->cfg.high_wmark);
 		a->low = (uint64_t)(n->capacity_pages * iv->pol->cfg.low_wmark);
 		a->fast_idx = n->tier == POLICY_TIER_FAST ? (int)(*nr_fast)++ : -1;

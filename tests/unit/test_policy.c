@@ -1701,6 +1701,26 @@ static void test_phase_change_one_early_pass(void **state)
 }
 
 /*
+ * A full fast node of 1000 pages, @fast_free free, @lru of them on the LRU
+ * lists (0: unknown), and 100 pages hot on the slow node for two intervals.
+ */
+static void reclaim_world(struct world *w, uint64_t fast_free, uint64_t lru, uint32_t reclaim)
+{
+	int t, i;
+
+	world_init(w, 1000, fast_free);
+	w->nodes[0].lru_pages = lru;
+	w->cfg.reclaim_promote = reclaim;
+	w->cfg.hot_latency_auto = 0;
+	world_start(w);
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < 100; i++)
+			see_lat(w, 5, BASE + i * PAGE, 1, 2000);
+		tick(w);
+	}
+}
+
+/*
  * The fast node is full of pages the policy never saw fault (the scanner
  * skips a single-threaded process's own node): with reclaim_promote, hot
  * pages are promoted anyway, one per unknown page at most, and counted; a
@@ -1711,17 +1731,9 @@ static void test_reclaim_promote(void **state)
 {
 	struct world w;
 	double h0;
-	int t, i;
+	int t;
 
-	world_init(&w, 1000, 10); /* 990 used, none of it tracked */
-	w.cfg.reclaim_promote = 1;
-	w.cfg.hot_latency_auto = 0;
-	world_start(&w);
-	for (t = 0; t < 2; t++) {
-		for (i = 0; i < 100; i++)
-			see_lat(&w, 5, BASE + i * PAGE, 1, 2000);
-		tick(&w);
-	}
+	reclaim_world(&w, 10, 0, 1); /* 990 used, none of it tracked */
 	assert_int_equal(w.plan.c.promoted, 100);
 	/* Above the high watermark already: no free room, all by reclaim. */
 	assert_int_equal(w.plan.c.displaced, 100);
@@ -1745,14 +1757,7 @@ static void test_reclaim_promote(void **state)
 	assert_int_equal(w.plan.c.pingpong, 0);
 	/* Without reclaim_promote: no room, no victim, nothing promoted. */
 	world_fini(&w);
-	world_init(&w, 1000, 0);
-	w.cfg.hot_latency_auto = 0;
-	world_start(&w);
-	for (t = 0; t < 2; t++) {
-		for (i = 0; i < 100; i++)
-			see_lat(&w, 5, BASE + i * PAGE, 1, 2000);
-		tick(&w);
-	}
+	reclaim_world(&w, 0, 0, 0);
 	assert_int_equal(w.plan.c.promoted, 0);
 	assert_int_equal(w.plan.c.skipped_capacity, 100);
 	world_fini(&w);
@@ -1761,16 +1766,7 @@ static void test_reclaim_promote(void **state)
 	 * Of the 990 used pages only 30 are on the LRU lists (the rest is the
 	 * kernel's): reclaim can make room for 30, so 30 go.
 	 */
-	world_init(&w, 1000, 10);
-	w.nodes[0].lru_pages = 30;
-	w.cfg.reclaim_promote = 1;
-	w.cfg.hot_latency_auto = 0;
-	world_start(&w);
-	for (t = 0; t < 2; t++) {
-		for (i = 0; i < 100; i++)
-			see_lat(&w, 5, BASE + i * PAGE, 1, 2000);
-		tick(&w);
-	}
+	reclaim_world(&w, 10, 30, 1);
 	assert_int_equal(w.plan.c.displaced, 30);
 	assert_int_equal(w.plan.c.promoted, 30);
 	world_fini(&w);
