@@ -343,6 +343,28 @@ fail:
 	return err;
 }
 
+void daemon_not_moved_count(struct daemon_not_moved *w, const int *status, size_t n, int dst)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (status[k] == dst)
+			continue;
+		if (status[k] >= 0)
+			w->stayed++;
+		else if (status[k] == -EBUSY || status[k] == -EAGAIN)
+			w->busy++;
+		else if (status[k] == -ENOENT || status[k] == -EFAULT)
+			w->absent++;
+		else if (status[k] == -EACCES)
+			w->shared++;
+		else if (status[k] == -ENOMEM)
+			w->nomem++;
+		else
+			w->other++; /* or no status: the call failed as a whole */
+	}
+}
+
 /*
  * Move one batch of @moves in groups of pages, one move_pages(2) each,
  * journaled; count into @moved. Returns -EBADFD when the journal became
@@ -388,6 +410,7 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 		else if (p)
 			p->demoted += res.c.at_dst;
 		d->t.failed += n - res.c.at_dst;
+		daemon_not_moved_count(&d->t.why, d->status, n, (int)b->to_node);
 		/* Left where they were: their next faults there are no news. */
 		for (k = 0; k < n; k++)
 			if (d->status[k] >= 0 && d->status[k] != (int)b->to_node)
@@ -461,6 +484,8 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 			    const struct filter_entry *f, size_t nf, FILE *out)
 {
 	uint64_t moved0 = d->t.next_touch, fail0 = d->t.failed, budget = 0;
+	struct daemon_not_moved why0 = d->t.why;
+	char why[DAEMON_NOT_MOVED_LEN];
 	const struct topo_node *tn;
 	struct nt_counters c;
 	struct proc_ident id;
@@ -534,9 +559,10 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 		(unsigned long long)c.deferred_budget, (unsigned long long)c.deferred_busy,
 		(unsigned long long)c.pending, (unsigned long long)c.consumed);
 	if (!d->o.dry_run)
-		fprintf(out, "; moved +%llu, %llu not moved",
+		fprintf(out, "; moved +%llu, %llu not moved%s",
 			(unsigned long long)(d->t.next_touch - moved0),
-			(unsigned long long)(d->t.failed - fail0));
+			(unsigned long long)(d->t.failed - fail0),
+			daemon_not_moved_str(why, sizeof(why), &d->t.why, &why0));
 	fputc('\n', out);
 	return 0;
 }
@@ -717,7 +743,9 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	const struct heat_key *keys = heat->keys;
 	const struct heat_val *vals = heat->vals;
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
+	struct daemon_not_moved why0 = d->t.why;
 	uint64_t cpu0 = cpu_ns(), cpu1, cpu2, scan;
+	char why[DAEMON_NOT_MOVED_LEN];
 	size_t n = heat->n, nf = 0, i;
 	struct proc_ident id;
 	bool threaded = false;
@@ -828,10 +856,11 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	if (d->plan.c.stalled)
 		fputs(", faults all late (stalled: limit stands, none judged late)", out);
 	if (!d->o.dry_run)
-		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved",
+		fprintf(out, "; moved: +%llu promoted, +%llu demoted, %llu not moved%s",
 			(unsigned long long)(d->t.promoted - prom0),
 			(unsigned long long)(d->t.demoted - dem0),
-			(unsigned long long)(d->t.failed - fail0));
+			(unsigned long long)(d->t.failed - fail0),
+			daemon_not_moved_str(why, sizeof(why), &d->t.why, &why0));
 	d->t.cpu_ns += cpu_ns() - cpu0;
 	d->t.cpu_move_ns += cpu2 - cpu1;
 	fprintf(out, "; cycle CPU %.1f ms (moves %.1f ms)\n", (cpu_ns() - cpu0) / 1e6,
@@ -878,6 +907,40 @@ int daemon_reconfigure(struct daemon *d, const struct policy_config *policy)
 const struct daemon_totals *daemon_totals(const struct daemon *d)
 {
 	return &d->t;
+}
+
+const char *daemon_not_moved_str(char *buf, size_t len, const struct daemon_not_moved *now,
+				 const struct daemon_not_moved *then)
+{
+	static const struct daemon_not_moved none;
+	const struct daemon_not_moved *t = then ? then : &none;
+	const struct {
+		const char *what;
+		uint64_t n;
+	} why[] = {
+		{ "left in place", now->stayed - t->stayed }, { "busy", now->busy - t->busy },
+		{ "unmapped", now->absent - t->absent },      { "shared", now->shared - t->shared },
+		{ "no memory", now->nomem - t->nomem },	      { "other", now->other - t->other },
+	};
+	size_t i, at = 0;
+	int r;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++) {
+		if (!why[i].n)
+			continue;
+		r = snprintf(buf + at, len - at, "%s%s %llu", at ? ", " : " (", why[i].what,
+			     (unsigned long long)why[i].n);
+		if (r < 0 || (size_t)r >= len - at)
+			goto truncated;
+		at += (size_t)r;
+	}
+	if (at && (size_t)snprintf(buf + at, len - at, ")") >= len - at)
+		goto truncated;
+	return buf;
+truncated:
+	buf[0] = '\0'; /* nothing rather than half a list */
+	return buf;
 }
 
 void daemon_stats(const struct daemon *d, struct pn_stats_header *h,

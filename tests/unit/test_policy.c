@@ -2298,6 +2298,44 @@ static void test_denied_change_seen_again(void **state)
 }
 
 /*
+ * The denied share is held out of the average once only. A lasting shift
+ * (the 600 pages from 3000 early in every pass from t = 6 on, with no room
+ * to promote them) while the fast tier's hot pages stay written is denied
+ * at first, but the average then moves towards it every other interval, and
+ * within a dozen intervals it is the settled phase: neither denied nor a
+ * change. Held every time, the average would never move, and every sampled
+ * interval would deny it again.
+ */
+static void test_lasting_shift_settles(void **state)
+{
+	struct world w;
+	int t, denied = 0, last = 0;
+
+	phase_change_sampled_every(&w, -1, 6, NEVER_QUIET, 2);
+	assert_int_equal(w.plan.c.change_denied, 1);
+	for (t = 7; t <= 22; t++) {
+		fault_period(&w, t, 0, 0, 900);
+		see_early(&w, 3000, 600);
+		if (policy_sample_due(w.pol)) {
+			sample_range(&w, 0, 100, true);
+			sample_range(&w, 100, 200, true);
+		}
+		tick(&w);
+		assert_int_equal(w.plan.c.phase_change, 0);
+		assert_int_equal(w.plan.c.promoted, 0);
+		if (w.plan.c.change_denied) {
+			denied++;
+			last = t;
+		}
+	}
+	/* denied at t = 7-17 (the average moved at 7, 9, ... 17), not from 18 on */
+	assert_true(denied >= 5);
+	assert_true(last <= 18);
+	world_fini(&w);
+	(void)state;
+}
+
+/*
  * A write sample stands for the intervals since the last one (at most
  * write_sample of them): written every other interval, a page gains as much
  * heat as one written every interval.
@@ -2483,6 +2521,7 @@ int main(void)
 		cmocka_unit_test(test_write_samples),
 		cmocka_unit_test(test_sample_every_other),
 		cmocka_unit_test(test_denied_change_seen_again),
+		cmocka_unit_test(test_lasting_shift_settles),
 		cmocka_unit_test(test_sample_credit_gap),
 		cmocka_unit_test(test_stale_node),
 		cmocka_unit_test(test_late_fault_halves),

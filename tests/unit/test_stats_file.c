@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The daemon's published state: stats file round trip, stale and truncated
- * files; numa_maps lines; the report's SVG cells.
+ * files; numa_maps lines; the report's SVG cells; why pages were not moved.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,7 +14,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "daemon.h"
 #include "heatmap_svg.h"
+#include "mover.h"
 #include "numa_maps.h"
 #include "stats_file.h"
 
@@ -156,6 +158,59 @@ static void test_svg_cells(void **state)
 	free(buf);
 }
 
+/* Why pages were not moved, by the status move_pages(2) left for each. */
+static void test_not_moved_count(void **state)
+{
+	static const int status[] = { 1,       0,	1,	 -EBUSY,
+				      -EAGAIN, -ENOENT, -EFAULT, -EACCES,
+				      -EACCES, -ENOMEM, -EPERM,	 MOVER_STATUS_UNSET };
+	struct daemon_not_moved w = { .stayed = 10 };
+
+	daemon_not_moved_count(&w, status, sizeof(status) / sizeof(status[0]), 1);
+	assert_int_equal(w.stayed, 11);
+	assert_int_equal(w.busy, 2);
+	assert_int_equal(w.absent, 2);
+	assert_int_equal(w.shared, 2);
+	assert_int_equal(w.nomem, 1);
+	assert_int_equal(w.other, 2);
+}
+
+/* The log's reasons: this interval's (a difference), only those that happened. */
+static void test_not_moved_reasons(void **state)
+{
+	struct daemon_not_moved then = { .stayed = 1, .busy = 7, .absent = 2 };
+	struct daemon_not_moved now = then;
+	char buf[DAEMON_NOT_MOVED_LEN], small[24];
+
+	assert_string_equal(daemon_not_moved_str(buf, sizeof(buf), &now, &then), "");
+	now.stayed = 5;
+	assert_string_equal(daemon_not_moved_str(buf, sizeof(buf), &now, &then),
+			    " (left in place 4)");
+	now.busy = 9;
+	now.absent = 5;
+	now.shared = 3;
+	now.other = 4;
+	assert_string_equal(daemon_not_moved_str(buf, sizeof(buf), &now, &then),
+			    " (left in place 4, busy 2, unmapped 3, shared 3, other 4)");
+	/* Totals: since the start. */
+	now.nomem = 1;
+	assert_string_equal(
+		daemon_not_moved_str(buf, sizeof(buf), &now, NULL),
+		" (left in place 5, busy 9, unmapped 5, shared 3, no memory 1, other 4)");
+	/* The longest there can be fits. */
+	now = (struct daemon_not_moved){ UINT64_MAX, UINT64_MAX, UINT64_MAX,
+					 UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	assert_string_equal(daemon_not_moved_str(buf, sizeof(buf), &now, NULL),
+			    " (left in place 18446744073709551615, busy 18446744073709551615, "
+			    "unmapped 18446744073709551615, shared 18446744073709551615, "
+			    "no memory 18446744073709551615, other 18446744073709551615)");
+	/* Too small a buffer: nothing rather than half a list. */
+	assert_string_equal(daemon_not_moved_str(small, sizeof(small), &now, NULL), "");
+	now = (struct daemon_not_moved){ .busy = 123 };
+	assert_string_equal(daemon_not_moved_str(small, 11, &now, NULL), "");
+	assert_string_equal(daemon_not_moved_str(small, 12, &now, NULL), " (busy 123)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +218,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 		cmocka_unit_test(test_numa_maps_line),
 		cmocka_unit_test(test_svg_cells),
+		cmocka_unit_test(test_not_moved_count),
+		cmocka_unit_test(test_not_moved_reasons),
 	};
 
 	return cmocka_run_group_tests_name("stats_file", tests, NULL, NULL);
