@@ -844,6 +844,11 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 		(unsigned long long)d->plan.c.confirmed, (unsigned long long)d->plan.c.unconfirmed,
 		(unsigned long long)d->plan.c.sampled_hot_silent,
 		(unsigned long long)d->plan.c.sampled_hot);
+	if (d->plan.c.repeat_share >= 0 && d->plan.c.repeat_avg >= 0)
+		fprintf(out, ", early again %.2f (average %.2f)", d->plan.c.repeat_share,
+			d->plan.c.repeat_avg);
+	else if (d->plan.c.repeat_share >= 0)
+		fprintf(out, ", early again %.2f (the first)", d->plan.c.repeat_share);
 	if (d->plan.c.phase_change)
 		fputs(d->plan.c.change_lowered ?
 			      ", phase change (threshold and limit reset, threshold lowered)" :

@@ -1638,6 +1638,8 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	if (early < LAT_MIN_FAULTS)
 		return;
 	share = (double)repeat / (double)early;
+	iv->plan->c.repeat_share = share;
+	iv->plan->c.repeat_avg = pol->repeat_n ? pol->repeat_share : -1;
 	jump = pol->repeat_n && share > pol->repeat_share + 0.15;
 	/* Not the last change seen again: a cooldown of scan passes since. */
 	fresh = !pol->change_at || pol->passes - pol->change_pass >= pol->cfg.cooldown;
@@ -1934,6 +1936,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	plan->nr_moves = 0;
 	plan->nr_batches = 0;
 	memset(&plan->c, 0, sizeof(plan->c));
+	plan->c.repeat_share = plan->c.repeat_avg = -1;
 	pol->now++;
 	for (i = 0; i < pol->nr_pids; i++)
 		pol->pids[i].used = 0;

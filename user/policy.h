@@ -282,6 +282,11 @@ struct policy_counters {
 	 * for this interval's plan too.
 	 */
 	uint32_t phase_change;
+	/*
+	 * That share this interval and the average it was held against, or
+	 * -1 where none was measured (too few early faults, no pass, a stall).
+	 */
+	double repeat_share, repeat_avg;
 	uint32_t no_pass; /* policy_note_pass(false): the limit stood */
 	/*
 	 * Fewer than 1% of the faults came within the last limit: the

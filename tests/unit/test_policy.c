@@ -1660,6 +1660,9 @@ static void test_phase_change_one_early_pass(void **state)
 	int i;
 
 	phase_change_at_5(&w);
+	/* The share that saw it (in the log), against a settled average of 0 */
+	assert_true(w.plan.c.repeat_share > 0.29 && w.plan.c.repeat_share < 0.33);
+	assert_true(w.plan.c.repeat_avg >= 0 && w.plan.c.repeat_avg < 0.01);
 	for (i = 0; i < 600; i++)
 		assert_true(hot_of(&w, 9, BASE + (uint64_t)(3000 + i) * PAGE) >= 0.4375);
 	/*
@@ -1678,6 +1681,8 @@ static void test_phase_change_one_early_pass(void **state)
 	fault_period(&w, 6, 0, 0, 900);
 	see_early(&w, 3000, 70);
 	tick(&w);
+	assert_true(w.plan.c.repeat_share > 0.18 && w.plan.c.repeat_share < 0.21);
+	assert_true(w.plan.c.repeat_avg > 0.07 && w.plan.c.repeat_avg < 0.085);
 	assert_int_equal(w.plan.c.phase_change, 0);
 	/* Nor at the next: the 30 demoted before it stay free of their cooldown. */
 	fault_period(&w, 7, 0, 0, 900);
@@ -1696,6 +1701,10 @@ static void test_phase_change_one_early_pass(void **state)
 	tick(&w);
 	assert_int_equal(w.plan.c.phase_change, 1);
 	assert_true(w.plan.c.candidates >= 200 && w.plan.c.candidates < 300);
+	/* An interval without a pass measures no share. */
+	policy_note_pass(w.pol, false);
+	tick(&w);
+	assert_true(w.plan.c.repeat_share < 0 && w.plan.c.repeat_avg < 0);
 	world_fini(&w);
 	(void)state;
 }
