@@ -2,8 +2,9 @@
 # The placement benchmark's short mode (BENCH_SHORT=1 tests/bench/placement)
 # in one rig boot: the harness must produce well-formed figures and a plot
 # for (a) no tiering and (b) the kernel's tiering mode, and either figures
-# for (c) pautonuma or a SKIP with the reason.  No placement target is
-# asserted here: this checks the harness, not the policy.
+# for (c) pautonuma or a SKIP with the reason, and (c)'s log must give
+# reasons that add up for the pages it did not move.  No placement target
+# is asserted here: this checks the harness, not the policy.
 . "$(dirname "$0")/../lib/tap.sh"
 cd "$SRC" || exit 1
 # BENCH_CHECK_ONLY=DIR: check an earlier run's output in DIR, run nothing
@@ -90,7 +91,40 @@ hf=$(vmsum b numa_hint_faults)
 st=$(awk -F'\t' '$1 == "c" { print $2; exit }' "$res" 2>/dev/null)
 case $st in
 skipped) skip "(c) pautonuma" "$(awk -F'\t' '$1 == "c" { print $19; exit }' "$res")" ;;
-ok) check_config c ;;
+ok)
+	check_config c
+	# Every "N not moved" of the daemon's log gives reasons that add up to N.
+	nm=$(awk '{
+		line = $0
+		while (match(line, /[0-9]+ not moved( \([^)]*\))?/)) {
+			m = substr(line, RSTART, RLENGTH)
+			line = substr(line, RSTART + RLENGTH)
+			if (!(m + 0))
+				continue
+			lines++
+			sum = 0
+			if (match(m, /\(.*\)/)) {
+				k = split(substr(m, RSTART + 1, RLENGTH - 2), parts, ", ")
+				for (i = 1; i <= k; i++) {
+					sub(/.* /, "", parts[i])
+					sum += parts[i]
+				}
+			}
+			if (sum != m + 0 && !bad++)
+				first = m
+		}
+	} END { printf "%d %d %s\n", lines, bad, first }' "$OUT/c/daemon.log" 2>/dev/null)
+	read -r nm_lines nm_bad nm_first <<<"$nm"
+	if [ ! -s "$OUT/c/daemon.log" ]; then
+		not_ok "(c) daemon log $OUT/c/daemon.log"
+	elif [ "${nm_lines:-0}" = 0 ]; then
+		skip "(c) reasons of pages not moved" "the daemon moved every page it planned"
+	elif [ "$nm_bad" = 0 ]; then
+		ok "(c) $nm_lines lines with pages not moved: their reasons add up"
+	else
+		not_ok "(c) pages not moved without reasons that add up: $nm_first"
+	fi
+	;;
 *) not_ok "(c) pautonuma: ${st:-no line}: $(awk -F'\t' '$1 == "c" { print $19; exit }' "$res")" ;;
 esac
 
