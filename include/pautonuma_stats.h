@@ -22,9 +22,23 @@
 
 #define PN_STATS_FILE "/run/pautonuma/stats"
 #define PN_STATS_MAGIC 0x31535441544e5055ULL /* "UPNTATS1" */
-#define PN_STATS_VERSION 1
+#define PN_STATS_VERSION 2
 /* Pages of the last interval published at most (24 bytes each). */
 #define PN_STATS_MAX_PAGES 262144
+
+/*
+ * Why planned pages were not moved, by what move_pages(2) left in their
+ * status (pn_stats_header.not_moved[]; names in user/stats_file.c).
+ */
+enum pn_not_moved {
+	PN_NM_STAYED, /* a node: the kernel's migration gave up on it, or never tried it */
+	PN_NM_BUSY, /* -EBUSY, -EAGAIN after the mover's retries */
+	PN_NM_UNMAPPED, /* -ENOENT, -EFAULT: unmapped, or not movable */
+	PN_NM_SHARED, /* -EACCES: mapped by other processes too */
+	PN_NM_NOMEM, /* -ENOMEM: no free page on the destination */
+	PN_NM_OTHER, /* other errors, or a call that failed as a whole */
+	PN_NOT_MOVED_NR
+};
 
 struct pn_stats_node {
 	__u32 node;
@@ -44,6 +58,7 @@ struct pn_stats_header {
 	__u64 promoted; /* pages found on their destination after a move */
 	__u64 demoted;
 	__u64 failed; /* pages not moved */
+	__u64 not_moved[PN_NOT_MOVED_NR]; /* of failed, why (enum pn_not_moved) */
 	__u64 batches; /* journaled move_pages calls */
 	__u64 pingpong;
 	__u64 gone; /* batches skipped: process exited */

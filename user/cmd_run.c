@@ -889,14 +889,14 @@ int cmd_run(int argc, char **argv)
 cleanup:
 	if (st.dmn) {
 		const struct daemon_totals *dt = daemon_totals(st.dmn);
-		char nm[DAEMON_NOT_MOVED_LEN];
+		char nm[PN_NOT_MOVED_LEN];
 
 		log_info("%llu cycles: %llu pages promoted, %llu demoted, %llu not moved%s, "
 			 "%llu journaled batches, %llu ping-pong, %llu promotions reverted by "
 			 "the kernel's reclaim; %.2f s CPU in cycles",
 			 (unsigned long long)dt->cycles, (unsigned long long)dt->promoted,
 			 (unsigned long long)dt->demoted, (unsigned long long)dt->failed,
-			 daemon_not_moved_str(nm, sizeof(nm), &dt->why, NULL),
+			 pn_not_moved_str(nm, sizeof(nm), dt->why, NULL),
 			 (unsigned long long)dt->batches, (unsigned long long)dt->pingpong,
 			 (unsigned long long)dt->reverted, dt->cpu_ns / 1e9);
 		if (t0 > 0 && now_s() > t0)

@@ -175,7 +175,7 @@ static void render(FILE *f, const struct top_sample *s, const struct top_sample 
 	const struct pn_stats_header *h = &s->h;
 	double dt = p ? s->t - p->t : 0;
 	unsigned long long kb = (unsigned long long)sysconf(_SC_PAGESIZE) / 1024;
-	char r1[32], r2[32], r3[32], r4[32];
+	char r1[32], r2[32], r3[32], r4[32], nm[PN_NOT_MOVED_LEN];
 	__u32 k;
 	size_t i;
 
@@ -193,10 +193,11 @@ static void render(FILE *f, const struct top_sample *s, const struct top_sample 
 		rate(r2, sizeof(r2), h->demoted, hp ? p->h.demoted : 0, dt, hp);
 		fprintf(f,
 			"daemon pid %u, cycle %llu: promoted %llu (%s/s)  demoted %llu (%s/s)  "
-			"not moved %llu\n",
+			"not moved %llu%s\n",
 			h->daemon_pid, (unsigned long long)h->cycles,
 			(unsigned long long)h->promoted, r1, (unsigned long long)h->demoted, r2,
-			(unsigned long long)h->failed);
+			(unsigned long long)h->failed,
+			pn_not_moved_str(nm, sizeof(nm), h->not_moved, NULL));
 		fprintf(f,
 			"journal seq %llu of %llu records, lag %llu open batches  budget %llu/%llu "
 			"pages (skipped %llu)  threshold %.2f\n",

@@ -15,6 +15,7 @@
 #include "next_touch.h"
 #include "proc_ident.h"
 #include "recovery.h"
+#include "stats_file.h"
 #include "topology.h"
 #include "write_sampler.h"
 
@@ -343,7 +344,7 @@ fail:
 	return err;
 }
 
-void daemon_not_moved_count(struct daemon_not_moved *w, const int *status, size_t n, int dst)
+void daemon_not_moved_count(__u64 *why, const int *status, size_t n, int dst)
 {
 	size_t k;
 
@@ -351,17 +352,17 @@ void daemon_not_moved_count(struct daemon_not_moved *w, const int *status, size_
 		if (status[k] == dst)
 			continue;
 		if (status[k] >= 0)
-			w->stayed++;
+			why[PN_NM_STAYED]++;
 		else if (status[k] == -EBUSY || status[k] == -EAGAIN)
-			w->busy++;
+			why[PN_NM_BUSY]++;
 		else if (status[k] == -ENOENT || status[k] == -EFAULT)
-			w->absent++;
+			why[PN_NM_UNMAPPED]++;
 		else if (status[k] == -EACCES)
-			w->shared++;
+			why[PN_NM_SHARED]++;
 		else if (status[k] == -ENOMEM)
-			w->nomem++;
+			why[PN_NM_NOMEM]++;
 		else
-			w->other++; /* or no status: the call failed as a whole */
+			why[PN_NM_OTHER]++; /* or no status: the call failed as a whole */
 	}
 }
 
@@ -410,7 +411,7 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 		else if (p)
 			p->demoted += res.c.at_dst;
 		d->t.failed += n - res.c.at_dst;
-		daemon_not_moved_count(&d->t.why, d->status, n, (int)b->to_node);
+		daemon_not_moved_count(d->t.why, d->status, n, (int)b->to_node);
 		/* Left where they were: their next faults there are no news. */
 		for (k = 0; k < n; k++)
 			if (d->status[k] >= 0 && d->status[k] != (int)b->to_node)
@@ -484,14 +485,15 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 			    const struct filter_entry *f, size_t nf, FILE *out)
 {
 	uint64_t moved0 = d->t.next_touch, fail0 = d->t.failed, budget = 0;
-	struct daemon_not_moved why0 = d->t.why;
-	char why[DAEMON_NOT_MOVED_LEN];
+	__u64 why0[PN_NOT_MOVED_NR];
+	char why[PN_NOT_MOVED_LEN];
 	const struct topo_node *tn;
 	struct nt_counters c;
 	struct proc_ident id;
 	size_t i, nfault = 0;
 	int err;
 
+	memcpy(why0, d->t.why, sizeof(why0));
 	if (m->next_touch < 0)
 		return 0; /* this observer pinned no next_touch map */
 	err = nt_load_marks(d, m, f, nf, out);
@@ -562,7 +564,7 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 		fprintf(out, "; moved +%llu, %llu not moved%s",
 			(unsigned long long)(d->t.next_touch - moved0),
 			(unsigned long long)(d->t.failed - fail0),
-			daemon_not_moved_str(why, sizeof(why), &d->t.why, &why0));
+			pn_not_moved_str(why, sizeof(why), d->t.why, why0));
 	fputc('\n', out);
 	return 0;
 }
@@ -743,14 +745,15 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	const struct heat_key *keys = heat->keys;
 	const struct heat_val *vals = heat->vals;
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
-	struct daemon_not_moved why0 = d->t.why;
 	uint64_t cpu0 = cpu_ns(), cpu1, cpu2, scan;
-	char why[DAEMON_NOT_MOVED_LEN];
+	__u64 why0[PN_NOT_MOVED_NR];
+	char why[PN_NOT_MOVED_LEN];
 	size_t n = heat->n, nf = 0, i;
 	struct proc_ident id;
 	bool threaded = false;
 	int err;
 
+	memcpy(why0, d->t.why, sizeof(why0));
 	err = observer_filter_list(m, &f, &nf);
 	if (err)
 		goto out;
@@ -865,7 +868,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			(unsigned long long)(d->t.promoted - prom0),
 			(unsigned long long)(d->t.demoted - dem0),
 			(unsigned long long)(d->t.failed - fail0),
-			daemon_not_moved_str(why, sizeof(why), &d->t.why, &why0));
+			pn_not_moved_str(why, sizeof(why), d->t.why, why0));
 	d->t.cpu_ns += cpu_ns() - cpu0;
 	d->t.cpu_move_ns += cpu2 - cpu1;
 	fprintf(out, "; cycle CPU %.1f ms (moves %.1f ms)\n", (cpu_ns() - cpu0) / 1e6,
@@ -914,40 +917,6 @@ const struct daemon_totals *daemon_totals(const struct daemon *d)
 	return &d->t;
 }
 
-const char *daemon_not_moved_str(char *buf, size_t len, const struct daemon_not_moved *now,
-				 const struct daemon_not_moved *then)
-{
-	static const struct daemon_not_moved none;
-	const struct daemon_not_moved *t = then ? then : &none;
-	const struct {
-		const char *what;
-		uint64_t n;
-	} why[] = {
-		{ "left in place", now->stayed - t->stayed }, { "busy", now->busy - t->busy },
-		{ "unmapped", now->absent - t->absent },      { "shared", now->shared - t->shared },
-		{ "no memory", now->nomem - t->nomem },	      { "other", now->other - t->other },
-	};
-	size_t i, at = 0;
-	int r;
-
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++) {
-		if (!why[i].n)
-			continue;
-		r = snprintf(buf + at, len - at, "%s%s %llu", at ? ", " : " (", why[i].what,
-			     (unsigned long long)why[i].n);
-		if (r < 0 || (size_t)r >= len - at)
-			goto truncated;
-		at += (size_t)r;
-	}
-	if (at && (size_t)snprintf(buf + at, len - at, ")") >= len - at)
-		goto truncated;
-	return buf;
-truncated:
-	buf[0] = '\0'; /* nothing rather than half a list */
-	return buf;
-}
-
 void daemon_stats(const struct daemon *d, struct pn_stats_header *h,
 		  const struct pn_stats_proc **procs, const struct pn_stats_page **pages)
 {
@@ -989,6 +958,7 @@ void daemon_stats(const struct daemon *d, struct pn_stats_header *h,
 		h->nodes[i].free_pages = d->pnodes[i].free_pages;
 	}
 	h->nr_nodes = (uint32_t)i;
+	memcpy(h->not_moved, d->t.why, sizeof(h->not_moved));
 	*procs = d->procs;
 	*pages = d->pages;
 }

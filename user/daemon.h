@@ -23,28 +23,13 @@ struct daemon_opts {
 	struct policy_config policy;
 };
 
-/* Why planned pages were not moved: what move_pages(2) left in their status. */
-struct daemon_not_moved {
-	/*
-	 * A node: the kernel's migration gave up on the page, or never tried
-	 * it (move_pages(2) stops at the first group of pages that failed).
-	 */
-	uint64_t stayed;
-	uint64_t busy; /* -EBUSY after the mover's retries */
-	uint64_t absent; /* -ENOENT, -EFAULT: unmapped, or not movable */
-	/* -EACCES: mapped by other processes too (only MPOL_MF_MOVE_ALL moves it) */
-	uint64_t shared;
-	uint64_t nomem; /* -ENOMEM: no free page on the destination */
-	uint64_t other; /* other errors, or a call that failed as a whole */
-};
-
 /* Totals since daemon_create(), for the summary and the tests. */
 struct daemon_totals {
 	uint64_t cycles;
 	uint64_t promoted; /* pages found on their destination after a move */
 	uint64_t demoted;
 	uint64_t failed; /* pages not moved (busy, gone, no memory ...) */
-	struct daemon_not_moved why; /* of failed */
+	__u64 why[PN_NOT_MOVED_NR]; /* of failed, why (enum pn_not_moved) */
 	uint64_t batches; /* move_pages calls, each journaled */
 	uint64_t pingpong;
 	uint64_t reverted; /* our promotions the kernel's reclaim demoted within the window */
@@ -77,18 +62,8 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 /* New policy settings (config reload), its state kept; 0 or -errno with the old kept. */
 int daemon_reconfigure(struct daemon *d, const struct policy_config *policy);
 const struct daemon_totals *daemon_totals(const struct daemon *d);
-/* Add to @w why the pages of @status (n, from mover_move_pages()) not on @dst stayed. */
-void daemon_not_moved_count(struct daemon_not_moved *w, const int *status, size_t n, int dst);
-
-/* Room for daemon_not_moved_str()'s longest. */
-#define DAEMON_NOT_MOVED_LEN 256
-
-/*
- * " (left in place N, busy N, ...)" for the reasons in @now minus @then
- * (NULL: none) that are not zero, "" if all are, in @buf; returns @buf.
- */
-const char *daemon_not_moved_str(char *buf, size_t len, const struct daemon_not_moved *now,
-				 const struct daemon_not_moved *then);
+/* Add to @why (enum pn_not_moved) why the pages of @status (n, from mover_move_pages()) not on @dst stayed. */
+void daemon_not_moved_count(__u64 *why, const int *status, size_t n, int dst);
 /*
  * The slow node with the most free memory, for the daemon's own metadata
  * (heat map, policy table): they are read once per interval, while the fast

@@ -110,6 +110,11 @@ static void daemon_metrics(FILE *f, const struct pn_stats_header *h, const struc
 		family(f, g[i].name, g[i].type, g[i].help);
 		sample(f, g[i].name, *(const __u64 *)((const char *)h + g[i].off));
 	}
+	family(f, "move_failed_reason_pages_total", "counter",
+	       "Planned pages not moved, by what move_pages(2) reported for them.");
+	for (k = 0; k < PN_NOT_MOVED_NR; k++)
+		fprintf(f, "pautonuma_move_failed_reason_pages_total{reason=\"%s\"} %llu\n",
+			pn_not_moved_label(k), (unsigned long long)h->not_moved[k]);
 	family(f, "promote_threshold_faults", "gauge", "Promotion threshold, in hint faults.");
 	fprintf(f, "pautonuma_promote_threshold_faults %.3f\n", h->threshold_milli / 1000.0);
 	family(f, "node_pages", "gauge", "Pages of the node, by state, and its tier.");
@@ -195,7 +200,7 @@ void metrics_daemon_json(FILE *f, const struct pn_stats_header *h, const struct 
 		"\"demoted\":%llu,\"failed\":%llu,\"batches\":%llu,\"pingpong\":%llu,"
 		"\"journal_seq\":%llu,\"journal_records\":%llu,\"journal_open\":%llu,"
 		"\"budget_pages\":%llu,\"budget_used\":%llu,\"budget_skipped\":%llu,"
-		"\"tracked\":%llu,\"candidates\":%llu,\"threshold\":%.3f,\"processes\":[",
+		"\"tracked\":%llu,\"candidates\":%llu,\"threshold\":%.3f,\"not_moved\":{",
 		h->daemon_pid, (unsigned long long)h->cycles, (unsigned long long)h->interval_ms,
 		(unsigned long long)h->promoted, (unsigned long long)h->demoted,
 		(unsigned long long)h->failed, (unsigned long long)h->batches,
@@ -204,6 +209,10 @@ void metrics_daemon_json(FILE *f, const struct pn_stats_header *h, const struct 
 		(unsigned long long)h->budget_pages, (unsigned long long)h->budget_used,
 		(unsigned long long)h->skipped_budget, (unsigned long long)h->tracked,
 		(unsigned long long)h->candidates, h->threshold_milli / 1000.0);
+	for (k = 0; k < PN_NOT_MOVED_NR; k++)
+		fprintf(f, "%s\"%s\":%llu", k ? "," : "", pn_not_moved_label(k),
+			(unsigned long long)h->not_moved[k]);
+	fputs("},\"processes\":[", f);
 	for (k = 0; k < h->nr_procs; k++) {
 		fprintf(f,
 			"%s{\"pid\":%u,\"faults\":%llu,\"kernel_migrations\":%llu,"

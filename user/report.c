@@ -7,6 +7,7 @@
 #include "heat_reader.h"
 #include "metrics.h"
 #include "report.h"
+#include "stats_file.h"
 
 #define REPORT_MAX_PIDS 16
 
@@ -130,7 +131,7 @@ static int print(FILE *f, const struct observer_maps *m, const struct heat_batch
 		 struct report_prev *prev, const struct pn_stats_header *h,
 		 const struct pn_stats_proc *procs)
 {
-	char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN];
+	char names[PAUTONUMA_MAX_REASONS][OBSERVER_REASON_LEN], nm[PN_NOT_MOVED_LEN];
 	struct report_snapshot snap;
 	struct pid_summary *s;
 	struct observer_stats st;
@@ -207,13 +208,14 @@ static int print(FILE *f, const struct observer_maps *m, const struct heat_batch
 	heat_print_migrations(f, &st.migrate, names);
 	if (h)
 		fprintf(f,
-			"daemon pid %u: %llu cycles; promoted %llu, demoted %llu, not moved %llu; "
+			"daemon pid %u: %llu cycles; promoted %llu, demoted %llu, not moved %llu%s; "
 			"journal seq %llu, open batches %llu; budget used %llu/%llu pages\n",
 			h->daemon_pid, (unsigned long long)h->cycles,
 			(unsigned long long)h->promoted, (unsigned long long)h->demoted,
-			(unsigned long long)h->failed, (unsigned long long)h->journal_seq,
-			(unsigned long long)h->journal_open, (unsigned long long)h->budget_used,
-			(unsigned long long)h->budget_pages);
+			(unsigned long long)h->failed,
+			pn_not_moved_str(nm, sizeof(nm), h->not_moved, NULL),
+			(unsigned long long)h->journal_seq, (unsigned long long)h->journal_open,
+			(unsigned long long)h->budget_used, (unsigned long long)h->budget_pages);
 	if (prev)
 		err = remember(prev, s, ns, st.fault.hint_faults);
 cleanup:

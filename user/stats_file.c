@@ -124,3 +124,50 @@ out:
 	fclose(f);
 	return err;
 }
+
+static const struct {
+	const char *name, *label;
+} not_moved_names[PN_NOT_MOVED_NR] = {
+	[PN_NM_STAYED] = { "left in place", "left_in_place" },
+	[PN_NM_BUSY] = { "busy", "busy" },
+	[PN_NM_UNMAPPED] = { "unmapped", "unmapped" },
+	[PN_NM_SHARED] = { "shared", "shared" },
+	[PN_NM_NOMEM] = { "no memory", "no_memory" },
+	[PN_NM_OTHER] = { "other", "other" },
+};
+
+const char *pn_not_moved_name(unsigned int why)
+{
+	return why < PN_NOT_MOVED_NR ? not_moved_names[why].name : "?";
+}
+
+const char *pn_not_moved_label(unsigned int why)
+{
+	return why < PN_NOT_MOVED_NR ? not_moved_names[why].label : "unknown";
+}
+
+const char *pn_not_moved_str(char *buf, size_t len, const __u64 *now, const __u64 *then)
+{
+	size_t at = 0;
+	unsigned int i;
+	__u64 n;
+	int r;
+
+	buf[0] = '\0';
+	for (i = 0; i < PN_NOT_MOVED_NR; i++) {
+		n = now[i] - (then ? then[i] : 0);
+		if (!n)
+			continue;
+		r = snprintf(buf + at, len - at, "%s%s %llu", at ? ", " : " (",
+			     not_moved_names[i].name, (unsigned long long)n);
+		if (r < 0 || (size_t)r >= len - at)
+			goto truncated;
+		at += (size_t)r;
+	}
+	if (at && (size_t)snprintf(buf + at, len - at, ")") >= len - at)
+		goto truncated;
+	return buf;
+truncated:
+	buf[0] = '\0'; /* nothing rather than half a list */
+	return buf;
+}

@@ -38,4 +38,17 @@ int stats_file_write(const char *path, const struct pn_stats_header *h,
 int stats_file_read(const char *path, struct pn_stats_header *h, struct pn_stats_proc **procs,
 		    struct pn_stats_page **pages);
 
+/* enum pn_not_moved's name for people ("left in place") and for metrics' labels. */
+const char *pn_not_moved_name(unsigned int why);
+const char *pn_not_moved_label(unsigned int why);
+
+/* Room for pn_not_moved_str()'s longest. */
+#define PN_NOT_MOVED_LEN 256
+
+/*
+ * " (left in place N, busy N, ...)" for the counts of @now minus @then
+ * (NULL: none) that are not zero, "" if all are, in @buf; returns @buf.
+ */
+const char *pn_not_moved_str(char *buf, size_t len, const __u64 *now, const __u64 *then);
+
 #endif

@@ -42,6 +42,9 @@ static void fill(struct pn_stats_header *h, struct pn_stats_proc *p, struct pn_s
 	h->daemon_pid = (__u32)getpid();
 	h->cycles = 7;
 	h->promoted = 512;
+	h->failed = 9;
+	h->not_moved[PN_NM_SHARED] = 7;
+	h->not_moved[PN_NM_BUSY] = 2;
 	h->nr_procs = 2;
 	h->nr_pages = 3;
 	memset(p, 0, 2 * sizeof(*p));
@@ -164,51 +167,59 @@ static void test_not_moved_count(void **state)
 	static const int status[] = { 1,       0,	1,	 -EBUSY,
 				      -EAGAIN, -ENOENT, -EFAULT, -EACCES,
 				      -EACCES, -ENOMEM, -EPERM,	 MOVER_STATUS_UNSET };
-	struct daemon_not_moved w = { .stayed = 10 };
+	__u64 why[PN_NOT_MOVED_NR] = { [PN_NM_STAYED] = 10 };
 
-	daemon_not_moved_count(&w, status, sizeof(status) / sizeof(status[0]), 1);
-	assert_int_equal(w.stayed, 11);
-	assert_int_equal(w.busy, 2);
-	assert_int_equal(w.absent, 2);
-	assert_int_equal(w.shared, 2);
-	assert_int_equal(w.nomem, 1);
-	assert_int_equal(w.other, 2);
+	daemon_not_moved_count(why, status, sizeof(status) / sizeof(status[0]), 1);
+	assert_int_equal(why[PN_NM_STAYED], 11);
+	assert_int_equal(why[PN_NM_BUSY], 2);
+	assert_int_equal(why[PN_NM_UNMAPPED], 2);
+	assert_int_equal(why[PN_NM_SHARED], 2);
+	assert_int_equal(why[PN_NM_NOMEM], 1);
+	assert_int_equal(why[PN_NM_OTHER], 2);
 }
 
 /* The log's reasons: this interval's (a difference), only those that happened. */
 static void test_not_moved_reasons(void **state)
 {
-	struct daemon_not_moved then = { .stayed = 1, .busy = 7, .absent = 2 };
-	struct daemon_not_moved now = then;
-	char buf[DAEMON_NOT_MOVED_LEN], small[24];
+	__u64 then[PN_NOT_MOVED_NR] = {
+		[PN_NM_STAYED] = 1, [PN_NM_BUSY] = 7, [PN_NM_UNMAPPED] = 2
+	};
+	__u64 now[PN_NOT_MOVED_NR];
+	char buf[PN_NOT_MOVED_LEN], small[24];
+	unsigned int i;
 
-	assert_string_equal(daemon_not_moved_str(buf, sizeof(buf), &now, &then), "");
-	now.stayed = 5;
-	assert_string_equal(daemon_not_moved_str(buf, sizeof(buf), &now, &then),
-			    " (left in place 4)");
-	now.busy = 9;
-	now.absent = 5;
-	now.shared = 3;
-	now.other = 4;
-	assert_string_equal(daemon_not_moved_str(buf, sizeof(buf), &now, &then),
+	memcpy(now, then, sizeof(now));
+	assert_string_equal(pn_not_moved_str(buf, sizeof(buf), now, then), "");
+	now[PN_NM_STAYED] = 5;
+	assert_string_equal(pn_not_moved_str(buf, sizeof(buf), now, then), " (left in place 4)");
+	now[PN_NM_BUSY] = 9;
+	now[PN_NM_UNMAPPED] = 5;
+	now[PN_NM_SHARED] = 3;
+	now[PN_NM_OTHER] = 4;
+	assert_string_equal(pn_not_moved_str(buf, sizeof(buf), now, then),
 			    " (left in place 4, busy 2, unmapped 3, shared 3, other 4)");
 	/* Totals: since the start. */
-	now.nomem = 1;
+	now[PN_NM_NOMEM] = 1;
 	assert_string_equal(
-		daemon_not_moved_str(buf, sizeof(buf), &now, NULL),
+		pn_not_moved_str(buf, sizeof(buf), now, NULL),
 		" (left in place 5, busy 9, unmapped 5, shared 3, no memory 1, other 4)");
 	/* The longest there can be fits. */
-	now = (struct daemon_not_moved){ UINT64_MAX, UINT64_MAX, UINT64_MAX,
-					 UINT64_MAX, UINT64_MAX, UINT64_MAX };
-	assert_string_equal(daemon_not_moved_str(buf, sizeof(buf), &now, NULL),
+	for (i = 0; i < PN_NOT_MOVED_NR; i++)
+		now[i] = UINT64_MAX;
+	assert_string_equal(pn_not_moved_str(buf, sizeof(buf), now, NULL),
 			    " (left in place 18446744073709551615, busy 18446744073709551615, "
 			    "unmapped 18446744073709551615, shared 18446744073709551615, "
 			    "no memory 18446744073709551615, other 18446744073709551615)");
 	/* Too small a buffer: nothing rather than half a list. */
-	assert_string_equal(daemon_not_moved_str(small, sizeof(small), &now, NULL), "");
-	now = (struct daemon_not_moved){ .busy = 123 };
-	assert_string_equal(daemon_not_moved_str(small, 11, &now, NULL), "");
-	assert_string_equal(daemon_not_moved_str(small, 12, &now, NULL), " (busy 123)");
+	assert_string_equal(pn_not_moved_str(small, sizeof(small), now, NULL), "");
+	memset(now, 0, sizeof(now));
+	now[PN_NM_BUSY] = 123;
+	assert_string_equal(pn_not_moved_str(small, 11, now, NULL), "");
+	assert_string_equal(pn_not_moved_str(small, 12, now, NULL), " (busy 123)");
+	/* The metrics' labels. */
+	assert_string_equal(pn_not_moved_label(PN_NM_NOMEM), "no_memory");
+	assert_string_equal(pn_not_moved_label(PN_NOT_MOVED_NR), "unknown");
+	assert_string_equal(pn_not_moved_name(PN_NM_STAYED), "left in place");
 }
 
 int main(void)

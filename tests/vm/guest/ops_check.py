@@ -127,6 +127,11 @@ def check_prom(path, status_path, mode):
                       ("journal_records", "journal_records")]:
         eq("pautonuma_" + name, d[key])
     assert d["promoted"] > 0, "no promotions counted"
+    nm = d["not_moved"]
+    assert len(nm) == 6, f"not_moved has {sorted(nm)}"
+    for reason, n in nm.items():
+        eq("pautonuma_move_failed_reason_pages_total", n, reason=reason)
+    assert sum(nm.values()) == d["failed"], f"not_moved {nm} does not add up to failed {d['failed']}"
     for p in d["processes"]:
         pid = str(p["pid"])
         eq("pautonuma_process_promoted_pages_total", p["promoted"], pid=pid)
