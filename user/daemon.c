@@ -493,9 +493,9 @@ static int next_touch_cycle(struct daemon *d, const struct observer_maps *m,
 	size_t i, nfault = 0;
 	int err;
 
-	memcpy(why0, d->t.why, sizeof(why0));
 	if (m->next_touch < 0)
 		return 0; /* this observer pinned no next_touch map */
+	memcpy(why0, d->t.why, sizeof(why0));
 	err = nt_load_marks(d, m, f, nf, out);
 	if (err)
 		return err;

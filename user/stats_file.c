@@ -159,7 +159,7 @@ const char *pn_not_moved_str(char *buf, size_t len, const __u64 *now, const __u6
 		if (!n)
 			continue;
 		r = snprintf(buf + at, len - at, "%s%s %llu", at ? ", " : " (",
-			     not_moved_names[i].name, (unsigned long long)n);
+			     pn_not_moved_name(i), (unsigned long long)n);
 		if (r < 0 || (size_t)r >= len - at)
 			goto truncated;
 		at += (size_t)r;
