@@ -366,6 +366,26 @@ void daemon_not_moved_count(__u64 *why, const int *status, size_t n, int dst)
 	}
 }
 
+void daemon_note_unmoved(struct policy *pol, const struct policy_move *mv, const int *status,
+			 size_t n, int dst)
+{
+	uint32_t node;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (status[k] == dst || status[k] == MOVER_STATUS_UNSET || status[k] == -ENOENT ||
+		    status[k] == -EFAULT)
+			continue;
+		/*
+		 * A node is where it is; an error (busy, shared, ...) left it in
+		 * place. A from_node not known (next-touch's UINT32_MAX) is no
+		 * node: policy_note_failed() refuses it.
+		 */
+		node = status[k] >= 0 ? (uint32_t)status[k] : mv[k].from_node;
+		policy_note_failed(pol, mv[k].tgid, mv[k].start_time, mv[k].addr, node);
+	}
+}
+
 /*
  * Move one batch of @moves in groups of pages, one move_pages(2) each,
  * journaled; count into @moved. Returns -EBADFD when the journal became
@@ -412,11 +432,7 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 			p->demoted += res.c.at_dst;
 		d->t.failed += n - res.c.at_dst;
 		daemon_not_moved_count(d->t.why, d->status, n, (int)b->to_node);
-		/* Left where they were: their next faults there are no news. */
-		for (k = 0; k < n; k++)
-			if (d->status[k] >= 0 && d->status[k] != (int)b->to_node)
-				policy_note_failed(d->pol, b->tgid, b->start_time, d->addrs[k],
-						   (uint32_t)d->status[k]);
+		daemon_note_unmoved(d->pol, mv + i, d->status, n, (int)b->to_node);
 		i += n;
 	}
 	return 0;

@@ -65,6 +65,14 @@ const struct daemon_totals *daemon_totals(const struct daemon *d);
 /* Add to @why (enum pn_not_moved) why the pages of @status (n, from mover_move_pages()) not on @dst stayed. */
 void daemon_not_moved_count(__u64 *why, const int *status, size_t n, int dst);
 /*
+ * Tell @pol where the moves @mv (n, one group of a batch to @dst) left the
+ * pages mover_move_pages() did not move (@status): their next faults there
+ * are then no news, neither another mover's work nor, for a promotion, one
+ * reverted by reclaim. Pages unmapped or without a status are not told.
+ */
+void daemon_note_unmoved(struct policy *pol, const struct policy_move *mv, const int *status,
+			 size_t n, int dst);
+/*
  * The slow node with the most free memory, for the daemon's own metadata
  * (heat map, policy table): they are read once per interval, while the fast
  * tier is what the daemon exists to give to the workloads. -1 if none.

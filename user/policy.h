@@ -377,9 +377,11 @@ int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, si
  *    current); left out, they are forgotten after evict_after intervals.
  *    Duplicates of a page within one call add up.
  *  - A plan assumes its moves happen: the page's node becomes the target and
- *    its cooldown starts. A move that failed shows up as node_changed when
- *    the page is next seen on its old node and is retried after the
+ *    its cooldown starts. Tell policy_note_failed() where a move that
+ *    failed left its page (daemon_note_unmoved()); it is retried after the
  *    cooldown, which is the back-off wanted for pages that will not move.
+ *    Not told, the page shows up as node_changed when next seen on its old
+ *    node, and a promotion as reverted by reclaim.
  *  - Batches are one move_pages(tgid, nr, addrs, to_node) each; run them in
  *    order (demotions first); check start_time before touching a tgid.
  *  - plan->moves/batches are reused by the next call; copy what must live on.

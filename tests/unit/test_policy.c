@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "daemon.h"
+#include "mover.h"
 #include "policy.h"
 
 #define PAGE 4096ull
@@ -2054,6 +2056,46 @@ static void test_stale_node(void **state)
 }
 
 /*
+ * The daemon tells the policy where move_pages(2) left the pages it did not
+ * move (daemon_note_unmoved()): on the node its status names, or, for an
+ * error (shared, no memory, busy), where the plan found it. Their next
+ * faults there are no news; an unmapped page (-ENOENT) or one without a
+ * status is not told, and its fault there reads as the kernel's revert.
+ */
+static void test_failed_moves_told(void **state)
+{
+	const int why[6] = { -EACCES, -ENOMEM, -EBUSY, 1, -ENOENT, MOVER_STATUS_UNSET };
+	struct world w;
+	size_t k;
+	int i;
+
+	world_init(&w, 1000, 1000);
+	w.cfg.hot_latency_auto = 0;
+	world_start(&w);
+	for (i = 0; i < 7; i++)
+		see(&w, 7, BASE + (uint64_t)i * PAGE, 1, 3);
+	tick(&w);
+	assert_int_equal(w.plan.c.promoted, 7);
+	assert_int_equal(w.plan.nr_batches, 1);
+	/* Sorted by address: page k fails as why[k], page 6 moves. */
+	for (k = 0; k < 7; k++)
+		assert_int_equal(w.plan.moves[k].addr, BASE + k * PAGE);
+	daemon_note_unmoved(w.pol, w.plan.moves, why, 6, 0);
+	for (i = 0; i < 6; i++)
+		see(&w, 7, BASE + (uint64_t)i * PAGE, 1, 1);
+	tick(&w);
+	/* -ENOENT's and the unset status's pages: reverted, heat reset */
+	assert_int_equal(w.plan.c.node_changed, 2);
+	assert_int_equal(w.plan.c.reverted, 2);
+	for (i = 0; i < 4; i++)
+		assert_true(hot_of(&w, 7, BASE + (uint64_t)i * PAGE) > 2.0);
+	for (i = 4; i < 6; i++)
+		assert_true(hot_of(&w, 7, BASE + (uint64_t)i * PAGE) <= 1.0);
+	world_fini(&w);
+	(void)state;
+}
+
+/*
  * Silence after being armed halves a page's heat: a hint fault later than
  * the latency limit, as a write sample without a write does. A slow page
  * then needs two timely faults in a row to be hot (one late fault between
@@ -2533,6 +2575,7 @@ int main(void)
 		cmocka_unit_test(test_lasting_shift_settles),
 		cmocka_unit_test(test_sample_credit_gap),
 		cmocka_unit_test(test_stale_node),
+		cmocka_unit_test(test_failed_moves_told),
 		cmocka_unit_test(test_late_fault_halves),
 		cmocka_unit_test(test_phase_change_trades),
 		cmocka_unit_test(test_phase_change_stretched_pile),
