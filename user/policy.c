@@ -124,6 +124,7 @@ struct policy {
 	uint32_t page_shift;
 	uint32_t decay_mul; /* decay << DECAY_SHIFT */
 	uint32_t thr_base, thr_raise, thr_max, raise_step, relax_step;
+	uint32_t settle_raise; /* the raise's floor until a phase change (policy_plan()) */
 	uint32_t budget; /* pages per interval */
 	uint64_t pingpong_total;
 	uint32_t lat_us, lat_max_us; /* hot latency limit now and configured; 0 = off */
@@ -447,6 +448,26 @@ int policy_set_pids(struct policy *pol, const struct policy_pid_config *pids, si
 	return 0;
 }
 
+/*
+ * The raise that asks a page for one more early pass in a row than the
+ * threshold does: halfway from the heat of the passes in a row that reach
+ * the threshold to that of one more (2.64 and 3.31 faults with the
+ * defaults), within threshold_max. 0 if passes in a row never reach it.
+ */
+static uint32_t one_more_pass(const struct policy *pol)
+{
+	uint32_t run = 0, next, raise;
+	int n;
+
+	for (n = 0; n < 64 && run < pol->thr_base; n++)
+		run = decay_once(pol, run) + HOT_ONE;
+	if (run < pol->thr_base)
+		return 0;
+	next = decay_once(pol, run) + HOT_ONE;
+	raise = run + (next - run) / 2 - pol->thr_base;
+	return pol->thr_base + raise > pol->thr_max ? pol->thr_max - pol->thr_base : raise;
+}
+
 /* The settings and what is derived from them; the caller checked them. */
 static void set_scalars(struct policy *pol, const struct policy_config *cfg, uint64_t budget)
 {
@@ -463,6 +484,11 @@ static void set_scalars(struct policy *pol, const struct policy_config *cfg, uin
 	pol->lat_max_us = (uint32_t)llround(cfg->hot_latency_ms * 1000);
 	if (!pol->lat_us || pol->lat_us > pol->lat_max_us)
 		pol->lat_us = pol->lat_max_us;
+	/* So is a settled phase's pass more: kept, for the new threshold. */
+	if (pol->settle_raise)
+		pol->settle_raise = one_more_pass(pol);
+	if (pol->thr_raise < pol->settle_raise)
+		pol->thr_raise = pol->settle_raise;
 	/* The ping-pong raise is state; keep it, within the new maximum. */
 	if (pol->thr_base + pol->thr_raise > pol->thr_max)
 		pol->thr_raise = pol->thr_max - pol->thr_base;
@@ -1522,8 +1548,10 @@ static uint64_t managed_room(const struct interval *iv, bool tracked)
  * placement bench those were cold pages early in a row by chance, each of
  * which displaced a fast page, and the ping-pong count seldom sees them, as
  * the victim of a later trade is seldom the page itself. Grows back by 1/16
- * an interval while none of these happens, and at once at a phase change
- * (note_repeats()).
+ * an interval while none of these happens, unless a settled phase holds the
+ * threshold a pass higher (policy_plan()): grown back, the limit let the
+ * cold pages through again (four passes in a row at 16% are about as likely
+ * as three at 8%). Reset at once at a phase change (note_repeats()).
  */
 /* Promotions gone wrong: more than a few chance ones, and above 1% of the moves. */
 static inline bool above_noise(uint64_t wrong, uint64_t moves)
@@ -1537,7 +1565,7 @@ static void adjust_cold_pass(struct policy *pol, struct policy_counters *c, bool
 		pol->cold_pass -= pol->cold_pass / 4;
 		if (pol->cold_pass < COLD_PASS_MIN)
 			pol->cold_pass = COLD_PASS_MIN;
-	} else if (pol->cold_pass < COLD_PASS_MAX) {
+	} else if (pol->cold_pass < COLD_PASS_MAX && !pol->settle_raise) {
 		pol->cold_pass += pol->cold_pass / 16 + 1;
 		if (pol->cold_pass > COLD_PASS_MAX)
 			pol->cold_pass = COLD_PASS_MAX;
@@ -1655,7 +1683,7 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	}
 	if (jump) {
 		pol->cold_pass = COLD_PASS_MAX;
-		pol->thr_raise = 0;
+		pol->thr_raise = pol->settle_raise = 0;
 		iv->thr = pol->thr_base;
 		iv->plan->c.threshold = from_hot(iv->thr);
 		iv->plan->c.phase_change = 1;
@@ -1914,7 +1942,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 {
 	struct interval *iv = NULL;
 	size_t nr_fast, f, i;
-	bool thrash, tighten;
+	bool thrash, tighten, unconfirmed;
 	uint64_t moves;
 	int err;
 
@@ -1979,8 +2007,21 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	 */
 	moves = plan->c.promoted + plan->c.demoted;
 	thrash = above_noise(plan->c.pingpong_wasted, moves);
+	unconfirmed = above_noise(plan->c.unconfirmed, moves);
 	tighten = thrash || plan->c.reverted * 100 > plan->c.promoted + plan->c.reverted ||
-		  above_noise(plan->c.unconfirmed, moves);
+		  unconfirmed;
+	/*
+	 * Promotions never seen hot, with the limit already at its floor:
+	 * the cold pages still early in a row by chance (at 8%, one in ~2000
+	 * for three passes; in the placement bench ~20 an interval of the
+	 * ~21000 cold slow pages, each traded for a cold fast page). One more
+	 * pass makes that ~12 times rarer, and costs the settled phase's few
+	 * hot pages still on the slow tier a pass. It holds until a phase
+	 * change (note_repeats()), whose new set the raise would hold back.
+	 */
+	if (unconfirmed && limit_adapts(pol) && pol->cold_pass <= COLD_PASS_MIN &&
+	    !pol->settle_raise)
+		pol->settle_raise = one_more_pass(pol);
 	if (thrash && (!limit_adapts(pol) || pol->cold_pass < COLD_PASS_MAX * 5 / 8)) {
 		pol->thr_raise += pol->raise_step;
 		if (pol->thr_base + pol->thr_raise > pol->thr_max)
@@ -1989,6 +2030,8 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 		pol->thr_raise =
 			pol->thr_raise > pol->relax_step ? pol->thr_raise - pol->relax_step : 0;
 	}
+	if (pol->thr_raise < pol->settle_raise)
+		pol->thr_raise = pol->settle_raise;
 	adjust_cold_pass(pol, &plan->c, tighten);
 	plan->c.fast_room = managed_room(iv, true);
 	if (plan->c.promoted && plan->c.promoted * BURST_SHARE >= plan->c.fast_room)

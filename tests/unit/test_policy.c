@@ -1423,6 +1423,57 @@ static void test_reverts_shrink_cold_pass(void **state)
 }
 
 /*
+ * A settled phase whose promotions are never seen hot, with the latency
+ * limit already at its floor (8%): the threshold asks one pass more, from
+ * 1.5 (two early passes in a row, 1.875) to halfway between two passes'
+ * heat and three's (2.64): 578/256. Quiet intervals do not relax it, nor
+ * the limit; a new threshold moves it along; a phase change ends it.
+ */
+static void test_settled_one_more_pass(void **state)
+{
+	const double more = 578.0 / 256;
+	struct world w;
+	int t, i;
+
+	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
+	w.cfg.cooldown = 2;
+	world_start(&w);
+	for (t = 0; t < 12; t++) {
+		fault_period(&w, t, 0, 0, 900);
+		/* 8 new pages an interval, two faults each: promoted, then never hot */
+		for (i = 0; i < 8; i++)
+			see(&w, 9, BASE + (uint64_t)(5000 + t * 8 + i) * PAGE, 1, 2);
+		if (t == 11)
+			see(&w, 9, BASE + 6000 * PAGE, 1, 3); /* three: passes the raise */
+		tick(&w);
+		assert_int_equal(w.plan.c.phase_change, 0);
+		/* judged two intervals on: the limit tightens 164 -> 123 -> 93 -> 82 */
+		assert_int_equal(w.plan.c.unconfirmed, t >= 2 && t <= 7 ? 8 : 0);
+		/* ... and it stays there while the raise holds */
+		if (t >= 4)
+			assert_true(w.plan.c.cold_pass == 82.0 / 1024);
+		/* at the floor already when more came unconfirmed: one pass more */
+		assert_true(w.plan.c.next_threshold == (t < 5 ? 1.5 : more));
+		assert_int_equal(w.plan.c.promoted, t <= 5 ? 8 : t == 11);
+	}
+	/* Reconfigured, it is one pass more than the new threshold: 2.0 -> 761/256. */
+	w.cfg.promote_threshold = 2.0;
+	assert_int_equal(policy_reconfigure(w.pol, &w.cfg), 0);
+	fault_period(&w, 12, 0, 0, 900);
+	tick(&w);
+	assert_true(w.plan.c.threshold == 761.0 / 256);
+	/* A phase change (the limit widens and the raise is forgotten) ends it. */
+	for (t = 13; t < 15; t++) {
+		fault_period(&w, t, 1000, 1000, 900);
+		tick(&w);
+	}
+	assert_int_equal(w.plan.c.phase_change, 1);
+	assert_true(w.plan.c.next_threshold == 2.0);
+	world_fini(&w);
+	(void)state;
+}
+
+/*
  * The background is the pages early in none of their last passes: 150
  * pages early in one interval (heat 1) that fault 200-290 ms after the
  * next scan, in the band, do not count in its density (counted, they made
@@ -2608,6 +2659,7 @@ int main(void)
 		cmocka_unit_test(test_latency_counts_early_faults),
 		cmocka_unit_test(test_latency_limit_background),
 		cmocka_unit_test(test_reverts_shrink_cold_pass),
+		cmocka_unit_test(test_settled_one_more_pass),
 		cmocka_unit_test(test_single_threaded_fast_pages),
 		cmocka_unit_test(test_reclaim_promote),
 		cmocka_unit_test(test_demote_on_demand),
