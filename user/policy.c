@@ -1677,9 +1677,26 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	 * written, the new set's among them.
 	 */
 	if (jump && iv->fast_doubts && fresh) {
-		iv->plan->c.change_denied = 1; /* no change: nothing is reset */
+		iv->plan->c.change_denied = 1; /* no change: nothing else is reset */
 		pol->denied_at = pol->now;
 		jump = false;
+		/*
+		 * But a settled phase's pass more is not kept against it, from
+		 * this interval on: a false alarm then plans as it did without
+		 * the raise, while a real change the samples do not confirm
+		 * yet was held to four passes (under a host CPU hog, a change
+		 * denied twice let through 10-95 of the new set an interval
+		 * for four intervals, at 0.39 of it on the fast tier). The
+		 * raise comes back with the unconfirmed.
+		 */
+		if (pol->settle_raise) {
+			pol->thr_raise = pol->thr_raise > pol->settle_raise ?
+						 pol->thr_raise - pol->settle_raise :
+						 0;
+			pol->settle_raise = 0;
+			iv->thr = pol->thr_base + pol->thr_raise;
+			iv->plan->c.threshold = from_hot(iv->thr);
+		}
 	}
 	if (jump) {
 		pol->cold_pass = COLD_PASS_MAX;

@@ -1427,35 +1427,44 @@ static void test_reverts_shrink_cold_pass(void **state)
  * limit already at its floor (8%): the threshold asks one pass more, from
  * 1.5 (two early passes in a row, 1.875) to halfway between two passes'
  * heat and three's (2.64): 578/256. Quiet intervals do not relax it, nor
- * the limit; a new threshold moves it along; a phase change ends it.
+ * the limit. Intervals 0 to @n - 1; the raise comes at 5.
  */
-static void test_settled_one_more_pass(void **state)
+static const double settled_more = 578.0 / 256;
+
+static void settle(struct world *w, int n)
 {
-	const double more = 578.0 / 256;
-	struct world w;
 	int t, i;
 
-	world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
-	w.cfg.cooldown = 2;
-	world_start(&w);
-	for (t = 0; t < 12; t++) {
-		fault_period(&w, t, 0, 0, 900);
+	world_init(w, 10000, 1200); /* room 200: below high wmark 9000 */
+	w->cfg.cooldown = 2;
+	world_start(w);
+	for (t = 0; t < n; t++) {
+		fault_period(w, t, 0, 0, 900);
 		/* 8 new pages an interval, two faults each: promoted, then never hot */
 		for (i = 0; i < 8; i++)
-			see(&w, 9, BASE + (uint64_t)(5000 + t * 8 + i) * PAGE, 1, 2);
+			see(w, 9, BASE + (uint64_t)(5000 + t * 8 + i) * PAGE, 1, 2);
 		if (t == 11)
-			see(&w, 9, BASE + 6000 * PAGE, 1, 3); /* three: passes the raise */
-		tick(&w);
-		assert_int_equal(w.plan.c.phase_change, 0);
+			see(w, 9, BASE + 6000 * PAGE, 1, 3); /* three: passes the raise */
+		tick(w);
+		assert_int_equal(w->plan.c.phase_change, 0);
 		/* judged two intervals on: the limit tightens 164 -> 123 -> 93 -> 82 */
-		assert_int_equal(w.plan.c.unconfirmed, t >= 2 && t <= 7 ? 8 : 0);
+		assert_int_equal(w->plan.c.unconfirmed, t >= 2 && t <= 7 ? 8 : 0);
 		/* ... and it stays there while the raise holds */
 		if (t >= 4)
-			assert_true(w.plan.c.cold_pass == 82.0 / 1024);
+			assert_true(w->plan.c.cold_pass == 82.0 / 1024);
 		/* at the floor already when more came unconfirmed: one pass more */
-		assert_true(w.plan.c.next_threshold == (t < 5 ? 1.5 : more));
-		assert_int_equal(w.plan.c.promoted, t <= 5 ? 8 : t == 11);
+		assert_true(w->plan.c.next_threshold == (t < 5 ? 1.5 : settled_more));
+		assert_int_equal(w->plan.c.promoted, t <= 5 ? 8 : t == 11);
 	}
+}
+
+/* The settled raise moves along with a new threshold; a phase change ends it. */
+static void test_settled_one_more_pass(void **state)
+{
+	struct world w;
+	int t;
+
+	settle(&w, 12);
 	/* Reconfigured, it is one pass more than the new threshold: 2.0 -> 761/256. */
 	w.cfg.promote_threshold = 2.0;
 	assert_int_equal(policy_reconfigure(w.pol, &w.cfg), 0);
@@ -2370,6 +2379,37 @@ static void test_sample_every_other(void **state)
 }
 
 /*
+ * test_settled_one_more_pass()'s raise ends with a change the fast tier
+ * denies, too (100 hot fast pages, from 8000,
+ * written in every sample), from its own interval on: the new set's 1000
+ * pages, early in two passes (1.875), are candidates at 1.5 there, not at
+ * 578/256; the limit grows back again.
+ */
+static void test_denied_change_drops_settled_pass(void **state)
+{
+	struct world w;
+	int t, i;
+
+	settle(&w, 8);
+	for (t = 8; t < 11; t++) {
+		fault_period(&w, t, 1000, t < 9 ? 0 : 1000, 900);
+		for (i = 0; i < 100; i++)
+			see(&w, 9, BASE + (uint64_t)(8000 + i) * PAGE, 0, 2);
+		if (t > 8)
+			sample_range(&w, 0, 100, true);
+		tick(&w);
+		assert_int_equal(w.plan.c.phase_change, 0);
+		assert_int_equal(w.plan.c.change_denied, t == 10);
+	}
+	assert_true(w.plan.c.threshold == 1.5);
+	assert_true(w.plan.c.next_threshold == 1.5);
+	assert_int_equal(w.plan.c.promoted, 200);
+	assert_true(w.plan.c.cold_pass == 88.0 / 1024); /* grows back: 82 + 82/16 + 1 */
+	world_fini(&w);
+	(void)state;
+}
+
+/*
  * A change denied on the word of the last sample, taken before it (t = 5,
  * every other interval), is asked about again at the next interval, sampled,
  * against the settled average: seen there with a weaker share (70 of the new
@@ -2660,6 +2700,7 @@ int main(void)
 		cmocka_unit_test(test_latency_limit_background),
 		cmocka_unit_test(test_reverts_shrink_cold_pass),
 		cmocka_unit_test(test_settled_one_more_pass),
+		cmocka_unit_test(test_denied_change_drops_settled_pass),
 		cmocka_unit_test(test_single_threaded_fast_pages),
 		cmocka_unit_test(test_reclaim_promote),
 		cmocka_unit_test(test_demote_on_demand),
