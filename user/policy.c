@@ -124,7 +124,7 @@ struct policy {
 	uint32_t page_shift;
 	uint32_t decay_mul; /* decay << DECAY_SHIFT */
 	uint32_t thr_base, thr_raise, thr_max, raise_step, relax_step;
-	uint32_t settle_raise; /* the raise's floor until a phase change (policy_plan()) */
+	uint32_t settle_raise; /* the raise's floor until a change, even denied (policy_plan()) */
 	uint32_t budget; /* pages per interval */
 	uint64_t pingpong_total;
 	uint32_t lat_us, lat_max_us; /* hot latency limit now and configured; 0 = off */
@@ -2034,7 +2034,8 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	 * ~21000 cold slow pages, each traded for a cold fast page). One more
 	 * pass makes that ~12 times rarer, and costs the settled phase's few
 	 * hot pages still on the slow tier a pass. It holds until a phase
-	 * change (note_repeats()), whose new set the raise would hold back.
+	 * change, seen or denied (note_repeats()), whose new set the raise
+	 * would hold back.
 	 */
 	if (unconfirmed && limit_adapts(pol) && pol->cold_pass <= COLD_PASS_MIN &&
 	    !pol->settle_raise)
