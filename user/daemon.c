@@ -344,26 +344,29 @@ fail:
 	return err;
 }
 
+/* Why a page that move_pages(2) left with @status is not where it was sent. */
+static enum pn_not_moved not_moved_why(int status)
+{
+	if (status >= 0)
+		return PN_NM_STAYED;
+	if (status == -EBUSY || status == -EAGAIN)
+		return PN_NM_BUSY;
+	if (status == -ENOENT || status == -EFAULT)
+		return PN_NM_UNMAPPED;
+	if (status == -EACCES)
+		return PN_NM_SHARED;
+	if (status == -ENOMEM)
+		return PN_NM_NOMEM;
+	return PN_NM_OTHER; /* or no status: the call failed as a whole */
+}
+
 void daemon_not_moved_count(__u64 *why, const int *status, size_t n, int dst)
 {
 	size_t k;
 
-	for (k = 0; k < n; k++) {
-		if (status[k] == dst)
-			continue;
-		if (status[k] >= 0)
-			why[PN_NM_STAYED]++;
-		else if (status[k] == -EBUSY || status[k] == -EAGAIN)
-			why[PN_NM_BUSY]++;
-		else if (status[k] == -ENOENT || status[k] == -EFAULT)
-			why[PN_NM_UNMAPPED]++;
-		else if (status[k] == -EACCES)
-			why[PN_NM_SHARED]++;
-		else if (status[k] == -ENOMEM)
-			why[PN_NM_NOMEM]++;
-		else
-			why[PN_NM_OTHER]++; /* or no status: the call failed as a whole */
-	}
+	for (k = 0; k < n; k++)
+		if (status[k] != dst)
+			why[not_moved_why(status[k])]++;
 }
 
 void daemon_note_unmoved(struct policy *pol, const struct policy_move *mv, const int *status,
@@ -373,8 +376,8 @@ void daemon_note_unmoved(struct policy *pol, const struct policy_move *mv, const
 	size_t k;
 
 	for (k = 0; k < n; k++) {
-		if (status[k] == dst || status[k] == MOVER_STATUS_UNSET || status[k] == -ENOENT ||
-		    status[k] == -EFAULT)
+		if (status[k] == dst || status[k] == MOVER_STATUS_UNSET ||
+		    not_moved_why(status[k]) == PN_NM_UNMAPPED)
 			continue;
 		/*
 		 * A node is where it is; an error (busy, shared, ...) left it in
