@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +65,8 @@ struct daemon {
 	double window_ms; /* the next write-sampling window; 0 before the first */
 	uint64_t moved_until_ns; /* CLOCK_MONOTONIC when the last cycle's moves ended */
 	uint64_t scan_ns; /* newest NUMA scan of the observed processes at the last cycle */
+	uint64_t call_ns; /* the plan's longest move_pages(2) call, with its journaling */
+	uint64_t call_sys_ns; /* of which the kernel's CPU time (system time of the thread) */
 	struct daemon_totals t;
 	long page_size;
 	struct next_touch *nt;
@@ -78,6 +81,29 @@ struct daemon {
 	struct pn_stats_page *pages;
 	size_t npages, pages_cap;
 };
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+/* This thread's system CPU time (tick-grained): where a long call spends itself. */
+static uint64_t sys_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return (uint64_t)ru.ru_stime.tv_sec * 1000000000u + (uint64_t)ru.ru_stime.tv_usec * 1000u;
+}
 
 /* The per-process totals of @tgid, added if new; NULL when out of memory. */
 static struct pn_stats_proc *proc_acct(struct daemon *d, uint32_t tgid)
@@ -402,6 +428,7 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 	struct batch_result res;
 	struct pn_stats_proc *p;
 	size_t i = 0, n, k;
+	uint64_t t0, s0;
 	int err;
 
 	while (i < b->nr) {
@@ -411,8 +438,15 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 			d->addrs[k] = mv[i + k].addr;
 			d->status[k] = MOVER_STATUS_UNSET;
 		}
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		s0 = sys_ns();
 		err = mover_move_pages(&d->m, &id, d->addrs, (uint32_t)n, b->to_node, &res,
 				       d->status);
+		t0 = clock_ns(CLOCK_MONOTONIC) - t0;
+		if (t0 > d->call_ns) {
+			d->call_ns = t0;
+			d->call_sys_ns = sys_ns() - s0;
+		}
 		if (err == -ESRCH && !res.begin_seq) {
 			d->t.gone++;
 			fprintf(log,
@@ -646,19 +680,6 @@ static int on_sample(void *ctx, uint64_t addr, int node, bool written)
 	return 0;
 }
 
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-}
-
 /*
  * The next window from this one's written share: for pages written at one
  * rate r the share is 1 - exp(-r W), so W' = W ln(1 - target) / ln(1 - share)
@@ -776,6 +797,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	err = observer_filter_list(m, &f, &nf);
 	if (err)
 		goto out;
+	d->call_ns = d->call_sys_ns = 0;
 	/* No scan times (no scan hook): as if every interval had its pass. */
 	scan = filter_newest_scan(f, nf);
 	policy_note_pass(d->pol, !scan || scan > d->scan_ns);
@@ -890,8 +912,9 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 			pn_not_moved_str(why, sizeof(why), d->t.why, why0));
 	d->t.cpu_ns += cpu_ns() - cpu0;
 	d->t.cpu_move_ns += cpu2 - cpu1;
-	fprintf(out, "; cycle CPU %.1f ms (moves %.1f ms)\n", (cpu_ns() - cpu0) / 1e6,
-		(cpu2 - cpu1) / 1e6);
+	fprintf(out, "; cycle CPU %.1f ms (moves %.1f ms; longest call %.1f ms, %.0f ms system)\n",
+		(cpu_ns() - cpu0) / 1e6, (cpu2 - cpu1) / 1e6, d->call_ns / 1e6,
+		d->call_sys_ns / 1e6);
 	err = next_touch_cycle(d, m, keys, vals, n, f, nf, out);
 out:
 	free(f);
