@@ -7,6 +7,7 @@
  * print and copy itself, so loading, `run --settings`, the command-line
  * overrides and the reload diff are loops over the index.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -18,6 +19,14 @@
 #include "heat_reader.h"
 #include "log.h"
 #include "topology.h"
+
+/*
+ * The longest line libinih reads whole, without its newline. Every setting
+ * config_print() writes must fit one (`run --settings` output loads back),
+ * so a value is refused when its "key = value" line would not (fuzz_config),
+ * and the lists (pids, cgroups) go on over indented lines.
+ */
+#define LINE_CHARS (INI_MAX_LINE - 2)
 
 enum ktype {
 	K_BOOL,
@@ -180,11 +189,19 @@ bad:
 	return -EINVAL;
 }
 
+/* The longest value of @k whose "key = value" line fits a file's line. */
+static size_t value_max(const struct ckey *k)
+{
+	size_t line = LINE_CHARS - strlen(k->name) - 3;
+
+	return k->size - 1 < line ? k->size - 1 : line;
+}
+
 /*
  * "/a /b/c": paths below the cgroup2 mount, separated by blanks or commas.
  * The value is kept as written; config_cgroup_next() splits it.
  */
-static int check_cgroups(const char *v, size_t size, char *why, size_t len)
+static int check_cgroups(const char *v, size_t size, size_t path_max, char *why, size_t len)
 {
 	const char *p = v, *c;
 	size_t n, count = 0;
@@ -196,6 +213,12 @@ static int check_cgroups(const char *v, size_t size, char *why, size_t len)
 	while ((p = config_cgroup_next(p, &n))) {
 		if (*p != '/')
 			goto bad;
+		/* Printed, each path fits the first line (config_print()). */
+		if (n > path_max) {
+			snprintf(why, len, "invalid cgroups: '%.32s...' is longer than %zu bytes",
+				 p, path_max);
+			return -EINVAL;
+		}
 		/* No way out of the cgroup tree: no ".." component. */
 		for (c = p; c < p + n; c++)
 			if (c[0] == '.' && c[-1] == '/' && c[1] == '.' &&
@@ -216,10 +239,16 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * Any white space separates, as libinih trims it: "/a\r" would print as a
+ * line that reads back as "/a" (fuzz_config).
+ */
+#define LIST_SEP " \t\n\v\f\r,"
+
 const char *config_cgroup_next(const char *p, size_t *n)
 {
-	p += strspn(p, " \t,");
-	*n = strcspn(p, " \t,");
+	p += strspn(p, LIST_SEP);
+	*n = strcspn(p, LIST_SEP);
 	return *n ? p : NULL;
 }
 
@@ -240,9 +269,9 @@ static int set_daemon_key(struct run_config *c, const struct ckey *k, const char
 			goto bad;
 		return 0;
 	case K_STR:
-		if (strlen(v) >= k->size) {
+		if (strlen(v) > value_max(k)) {
 			snprintf(why, len, "invalid %s: longer than %zu bytes", k->name,
-				 k->size - 1);
+				 value_max(k));
 			return -EINVAL;
 		}
 		if (!*v && !k->lo) /* a K_STR with lo = 1 may be empty ("none") */
@@ -282,7 +311,7 @@ static int set_daemon_key(struct run_config *c, const struct ckey *k, const char
 	case K_PIDS:
 		return parse_pids(v, f, why, len);
 	case K_CGROUPS:
-		if (check_cgroups(v, k->size, why, len))
+		if (check_cgroups(v, k->size, value_max(k), why, len))
 			return -EINVAL;
 		strcpy(f, v);
 		return 0;
@@ -407,6 +436,8 @@ void config_default(struct run_config *c)
 	policy_config_default(&c->policy);
 }
 
+static void format_key(const struct run_config *c, size_t i, char *buf, size_t len);
+
 /* Set key @i; @line goes to c->line[i]. */
 static int set_key(struct run_config *c, int i, const char *value, char *why, size_t len)
 {
@@ -453,6 +484,8 @@ struct load {
 	const char *text; /* config_load_string */
 	FILE *f; /* config_load_file */
 	int line; /* of the last line read */
+	bool indented; /* the last line read: a list goes on over such lines */
+	int prev_key; /* 1 + the key of the last key line, 0 after a section */
 	int err_line; /* first error */
 	int err;
 	char why[400];
@@ -528,8 +561,10 @@ static char *load_reader(char *buf, int size, void *stream)
 	}
 	if (memchr(buf, '\0', n) != NULL && strlen(buf) != n)
 		load_error(l, -EINVAL, "NUL byte in the line");
+	l->indented = isspace((unsigned char)buf[0]) && buf[0] != '\n';
 	s = buf + strspn(buf, " \t");
 	if (*s == '[') {
+		l->prev_key = 0;
 		e = strchr(s, ']');
 		if (e) {
 			snprintf(why, sizeof(why), "%.*s", (int)(e - s - 1), s + 1);
@@ -547,11 +582,31 @@ static char *load_reader(char *buf, int size, void *stream)
 	return buf;
 }
 
+static bool is_list(int i)
+{
+	return (size_t)i < NR_DAEMON_KEYS && (keys[i].type == K_PIDS || keys[i].type == K_CGROUPS);
+}
+
+/* An indented line after a list's line (libinih: the same key) adds to it. */
+static int load_append(struct load *l, int i, const char *value)
+{
+	char cur[sizeof(l->c->cgroups)], joined[sizeof(cur) + INI_MAX_LINE], why[256];
+	int err;
+
+	format_key(l->c, (size_t)i, cur, sizeof(cur));
+	snprintf(joined, sizeof(joined), "%s %s", cur, value);
+	err = set_key(l->c, i, joined, why, sizeof(why));
+	if (err)
+		load_error(l, err, why);
+	return !err;
+}
+
 static int load_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct load *l = user;
 	struct run_config *c = l->c;
 	char why[256];
+	bool more;
 	int i, err;
 
 	if (!*section) {
@@ -561,6 +616,10 @@ static int load_handler(void *user, const char *section, const char *name, const
 	if (!section_known(section))
 		return 0; /* reported by load_reader */
 	i = strncmp(section, "process ", 8) ? key_find(section, name) : -1;
+	more = l->indented && i >= 0 && i + 1 == l->prev_key;
+	l->prev_key = i + 1;
+	if (more && is_list(i) && c->line[i] > 0)
+		return load_append(l, i, value);
 	if (i >= 0 && c->line[i] > 0) {
 		snprintf(why, sizeof(why), "%s set twice (first on line %d)", name, c->line[i]);
 		load_error(l, -EINVAL, why);
@@ -817,11 +876,32 @@ static void format_key(const struct run_config *c, size_t i, char *buf, size_t l
 	}
 }
 
+/* "key = A B ...", and what does not fit goes on over indented lines. */
+static void print_list(FILE *f, const char *name, const char *v)
+{
+	size_t n, col = strlen(name) + 2;
+	const char *p;
+
+	fprintf(f, "%s =", name);
+	for (p = v; (p = config_cgroup_next(p, &n)); p += n) {
+		if (col + 1 + n > LINE_CHARS) {
+			fputs("\n\t", f);
+			col = 1;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, n, f);
+		col += n;
+	}
+	fputc('\n', f);
+}
+
 void config_print(FILE *f, const struct run_config *c)
 {
 	const char *section = "";
 	char buf[1024];
-	size_t i, n = nr_keys();
+	size_t i, n = nr_keys(), len;
 	uint32_t p;
 
 	for (i = 0; i < n; i++) {
@@ -830,8 +910,14 @@ void config_print(FILE *f, const struct run_config *c)
 			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
 		}
 		format_key(c, i, buf, sizeof(buf));
+		/* "cgroups = ," is an empty list. */
+		if (is_list((int)i) && !config_cgroup_next(buf, &len))
+			buf[0] = '\0';
 		/* An empty value is a syntax error for inih-less readers: comment it. */
-		fprintf(f, "%s%s = %s\n", buf[0] ? "" : "# ", key_name(i), buf);
+		if (buf[0] && is_list((int)i))
+			print_list(f, key_name(i), buf);
+		else
+			fprintf(f, "%s%s = %s\n", buf[0] ? "" : "# ", key_name(i), buf);
 	}
 	for (p = 0; p < c->nr_procs; p++) {
 		format_double(c->procs[p].promote_threshold, buf, sizeof(buf));

@@ -45,6 +45,19 @@ else
 	not_ok "--settings output is a configuration file of the same settings"
 fi
 
+# 64 --pid of 9 digits make a list longer than a line: it goes on over
+# indented lines, and loads back the same.
+pids=()
+for i in $(seq 100 163); do pids+=(--pid "4${i}0${i}"); done
+"$PAUTONUMA" run --config /dev/null "${pids[@]}" --settings >"$tmp/pids.conf" 2>"$tmp/err"
+if [ "$(grep -c $'^\t4' "$tmp/pids.conf")" -ge 2 ] && ! awk 'length > 198' "$tmp/pids.conf" | grep -q . &&
+	"$PAUTONUMA" run --config "$tmp/pids.conf" --settings | cmp -s - "$tmp/pids.conf"; then
+	ok "64 --pid: --settings prints lines that fit, and they load back the same"
+else
+	not_ok "64 --pid: --settings prints lines that fit, and they load back the same"
+	sed 's/^/#   /' "$tmp/pids.conf" "$tmp/err" | head -n 20
+fi
+
 cat >"$tmp/a.conf" <<'EOF'
 [daemon]
 interval = 2

@@ -16,7 +16,10 @@ fuzz_pass() {
 		ok "$name: $secs s, 0 crashes ($(grep -o 'Done [0-9]* runs' "$log" | tail -n 1))"
 	else
 		not_ok "$name: crash, failed check or failure"
-		grep -E 'ERROR|SUMMARY|Test unit written|abort|#[0-9]+ ' "$log" | head -n 20 | sed 's/^/#   /'
+		# The target's complaint, our frames and the input (Base64): enough
+		# to reproduce it from a CI log.
+		grep -E 'ERROR|SUMMARY|Base64:|does not|differs|#[0-9]+ .*(user|tests)/[a-z_/]+\.[ch]:' \
+			"$log" | head -n 20 | sed 's/^/#   /'
 		for a in "$work"/crash-* "$work"/timeout-* "$work"/oom-*; do
 			[ -e "$a" ] && cp "$a" "$BUILD/" && diag "artifact kept: $BUILD/$(basename "$a")"
 		done

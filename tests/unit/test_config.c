@@ -275,17 +275,17 @@ static void test_errors(void **state)
 static void test_cgroup_split(void **state)
 {
 	struct run_config c;
-	const char *p, *want[] = { "/a..b", "/x/y", "/..z" };
+	const char *p, *want[] = { "/a..b", "/x/y", "/..z", "/r" };
 	size_t n, i = 0;
 
 	(void)state;
-	assert_int_equal(load(&c, "[daemon]\ncgroups = /a..b,,/x/y \t /..z\n"), 0);
+	assert_int_equal(load(&c, "[daemon]\ncgroups = /a..b,,/x/y \t /..z\r/r\v,\n"), 0);
 	for (p = c.cgroups; (p = config_cgroup_next(p, &n)); p += n, i++) {
-		assert_true(i < 3);
+		assert_true(i < 4);
 		assert_int_equal(n, strlen(want[i]));
 		assert_memory_equal(p, want[i], n);
 	}
-	assert_int_equal(i, 3);
+	assert_int_equal(i, 4);
 }
 
 static void test_build_overrides(void **state)
@@ -332,6 +332,137 @@ static void test_print_round_trip(void **state)
 	assert_string_equal(pa, pb);
 	free(pa);
 	free(pb);
+}
+
+/* Every line of @text fits a configuration file's (198 characters). */
+static void assert_lines_fit(const char *text)
+{
+	size_t n;
+
+	for (; *text; text += n + 1) {
+		n = strcspn(text, "\n");
+		if (n > 198)
+			fail_msg("a line of %zu characters: %.40s...", n, text);
+		if (!text[n])
+			break;
+	}
+}
+
+/* @text loads, prints to lines that fit, and that loads and prints the same. */
+static void assert_round_trip(const char *text, struct run_config *b)
+{
+	struct run_config a;
+	char *pa, *pb;
+
+	if (load(&a, text))
+		fail_msg("%s", why);
+	pa = print(&a);
+	assert_lines_fit(pa);
+	if (load(b, pa))
+		fail_msg("printed: %s\n%s", why, pa);
+	pb = print(b);
+	assert_string_equal(pa, pb);
+	free(pa);
+	free(pb);
+}
+
+/*
+ * libinih reads lines of 198 characters: what loads prints to lines of at
+ * most that (fuzz_config found "key=VALUE" that printed as "key = VALUE"
+ * did not), and lists go on over indented lines, so that as many PIDs and
+ * cgroups as the command line takes print to a file that loads.
+ */
+static void test_long_lines(void **state)
+{
+	struct run_config b;
+	char text[2048], v[1024];
+	size_t i, o;
+
+	(void)state;
+	/* journal: 188 bytes fill "journal = VALUE"; one more is refused. */
+	memset(v, 'j', 188);
+	v[0] = '/';
+	v[188] = '\0';
+	snprintf(text, sizeof(text), "[daemon]\njournal=%s\n", v);
+	assert_round_trip(text, &b);
+	assert_string_equal(b.journal, v);
+	strcpy(v + 188, "j");
+	snprintf(text, sizeof(text), "[daemon]\njournal=%s\n", v);
+	expect_error(text, "t.conf:2: invalid journal: longer than 188 bytes");
+	config_default(&b);
+	assert_int_equal(config_set(&b, "daemon", "metrics_file", v, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "invalid metrics_file: longer than 183 bytes");
+
+	/* 64 PIDs of 10 digits, as 64 --pid would give them: several lines. */
+	for (i = 0, o = 0; i < CONFIG_MAX_PIDS; i++)
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "%s%zu", i ? "," : "", 1000000000 + i);
+	config_default(&b);
+	assert_int_equal(config_set(&b, "daemon", "pids", v, why, sizeof(why)), 0);
+	{
+		char *p = print(&b);
+
+		assert_non_null(strstr(p, "pids = 1000000000 1000000001"));
+		assert_non_null(strstr(p, "\n\t10000000"));
+		assert_round_trip(p, &b);
+		free(p);
+	}
+	assert_int_equal(b.pids.n, CONFIG_MAX_PIDS);
+	for (i = 0; i < CONFIG_MAX_PIDS; i++)
+		assert_int_equal(b.pids.v[i], 1000000000 + (int)i);
+
+	/* 16 cgroups of 60 bytes, from the command line. */
+	for (i = 0, o = 0; i < CONFIG_MAX_CGROUPS; i++)
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "%s/%02zu%057d", i ? " " : "", i, 0);
+	config_default(&b);
+	assert_int_equal(config_set(&b, "daemon", "cgroups", v, why, sizeof(why)), 0);
+	{
+		char *p = print(&b);
+
+		assert_round_trip(p, &b);
+		free(p);
+	}
+	assert_string_equal(b.cgroups, v);
+	/* 196 characters, then " /b" would make 199: wrapped. */
+	memset(v, 'c', 186);
+	v[0] = '/';
+	strcpy(v + 186, " /b");
+	config_default(&b);
+	assert_int_equal(config_set(&b, "daemon", "cgroups", v, why, sizeof(why)), 0);
+	{
+		char *p = print(&b);
+
+		assert_non_null(strstr(p, "ccc\n\t/b\n"));
+		assert_round_trip(p, &b);
+		free(p);
+	}
+	/* A path is at most what fits the first line, "cgroups = PATH". */
+	memset(v, 'c', 189);
+	v[0] = '/';
+	v[189] = '\0';
+	config_default(&b);
+	assert_int_equal(config_set(&b, "daemon", "cgroups", v, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "invalid cgroups: '/ccccccccccccccccccccccccccccccc...' is "
+				 "longer than 188 bytes");
+
+	/* Indented lines go on with a list (blank and comment lines between). */
+	assert_round_trip("[daemon]\npids = 1 2\n\t3\n\n  4,5\n; c\n 6\nall = no\n", &b);
+	assert_int_equal(b.pids.n, 6);
+	assert_int_equal(b.pids.v[5], 6);
+	assert_round_trip("[daemon]\ncgroups = /a\n /b\n", &b);
+	assert_string_equal(b.cgroups, "/a /b");
+	/* Separators only: an empty list, printed as one. */
+	assert_round_trip("[daemon]\ncgroups = ,\n", &b);
+	assert_string_equal(b.cgroups, "");
+	/* Not a list, or after a section line: as before. */
+	expect_error("[daemon]\njournal = /a\n  b\n",
+		     "t.conf:3: journal set twice (first on line 2)");
+	assert_round_trip("[daemon]\npids = 1\n[policy]\n  decay = 0.5\n", &b);
+	assert_true(b.policy.decay == 0.5);
+	expect_error("[daemon]\npids = 1\n x\n", "t.conf:3: invalid pids: 'x' is not a PID");
+	expect_error("[daemon]\npids = 1\npids = 2\n",
+		     "t.conf:3: pids set twice (first on line 2)");
+	expect_error("[daemon]\npids = 1\n[daemon]\n pids = 2\n",
+		     "t.conf:4: pids set twice (first on line 2)");
 }
 
 static int nr_restart, nr_live;
@@ -444,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_build_overrides),
 		cmocka_unit_test(test_print_round_trip),
+		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_reload_diff),
 		cmocka_unit_test(test_tiers_split),
 		cmocka_unit_test(test_policy_reconfigure),
