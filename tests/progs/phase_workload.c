@@ -37,7 +37,9 @@
  *  move        a page whose node differs between two consecutive samples
  *              (a lower bound: two moves within one interval are unseen).
  *  ping-pong   a move X->Y of a page whose previous move was Y->X less than
- *              PINGPONG_S seconds before.
+ *              PINGPONG_S seconds before. pp_slow_* and pp_fast_* count
+ *              them by where the page went back to, and by what it is: hot
+ *              (the phase's set), old (the previous phase's) or cold.
  *  cold promotions, hot demotions
  *              moves seen to the fast node of pages outside the phase's hot
  *              set, and from it of pages in the set: the mover's mistakes,
@@ -102,6 +104,11 @@ struct phase_stats {
 	long moves, promotions, demotions, pingpong;
 	long promotions_cold; /* of pages outside the phase's hot set */
 	long demotions_hot; /* of pages in it */
+	/*
+	 * Ping-pongs by where the page went back to (0 slow, 1 fast) and what
+	 * it is: in the phase's hot set, in the previous phase's, or neither.
+	 */
+	long pp[2][3];
 	long fast_max; /* most workload pages seen on the fast node */
 	long floor; /* fewest migrations to full residency, see migration_floor() */
 	long vm[NVM];
@@ -392,8 +399,12 @@ static void take_sample(struct sampler *s, int ph, double ts)
 				dem++;
 				dem_hot += hot;
 			}
-			if (s->last_from[i] == s->status[i] && ts - s->last_t[i] <= o->pingpong_s)
+			if (s->last_from[i] == s->status[i] && ts - s->last_t[i] <= o->pingpong_s) {
 				st->pingpong++, s->pingpong_total++;
+				st->pp[on_fast][hot				? 0 :
+						ph && s->hot_phase[i] == ph - 1 ? 1 :
+										  2]++;
+			}
 			s->last_from[i] = (int8_t)s->prev[i];
 			s->last_t[i] = ts;
 		}
@@ -730,7 +741,9 @@ int main(int argc, char **argv)
 	for (k = 0; k < NVM; k++)
 		fprintf(sum, "\t%s", vm_names[k]);
 	fprintf(sum, "\tmigrated_per_hot\taccesses_per_s\tfast_pages_max");
-	fprintf(sum, "\tpromotions_cold\tdemotions_hot\tmigration_floor\n");
+	fprintf(sum, "\tpromotions_cold\tdemotions_hot\tmigration_floor");
+	fprintf(sum,
+		"\tpp_slow_hot\tpp_slow_old\tpp_slow_cold\tpp_fast_hot\tpp_fast_old\tpp_fast_cold\n");
 	for (phase = 0; phase < o.phases; phase++) {
 		struct phase_stats *s = &ps[phase];
 		char t95[32], t95s[32];
@@ -751,9 +764,12 @@ int main(int argc, char **argv)
 			s->demotions, s->pingpong, s->moves ? 100.0 * s->pingpong / s->moves : 0.0);
 		for (k = 0; k < NVM; k++)
 			fprintf(sum, "\t%ld", s->vm[k]);
-		fprintf(sum, "\t%.3f\t%.0f\t%ld\t%ld\t%ld\t%ld\n", (double)s->vm[0] / hot_n,
+		fprintf(sum, "\t%.3f\t%.0f\t%ld\t%ld\t%ld\t%ld", (double)s->vm[0] / hot_n,
 			s->accesses / o.phase_s, s->fast_max, s->promotions_cold, s->demotions_hot,
 			s->floor);
+		for (k = 0; k < 6; k++)
+			fprintf(sum, "\t%ld", s->pp[k / 3][k % 3]);
+		fputc('\n', sum);
 	}
 	fclose(sum);
 	printf("done: %s.tsv %s.summary.tsv\n", o.out, o.out);
