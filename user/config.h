@@ -116,6 +116,7 @@ double config_interval(const struct run_config *c);
 /*
  * The next path of a cgroups value at or after @p (length in *@n), or NULL
  * at the end: for (p = c->cgroups; (p = config_cgroup_next(p, &n)); p += n).
+ * White space and commas separate them.
  */
 const char *config_cgroup_next(const char *p, size_t *n);
 /* The [tiers] section as a topology_override() spec, or NULL when empty. */
