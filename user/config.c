@@ -201,10 +201,10 @@ static size_t value_max(const struct ckey *k)
  * "/a /b/c": paths below the cgroup2 mount, separated by blanks or commas.
  * The value is kept as written; config_cgroup_next() splits it.
  */
-static int check_cgroups(const char *v, size_t size, size_t path_max, char *why, size_t len)
+static int check_cgroups(const char *v, const struct ckey *k, char *why, size_t len)
 {
 	const char *p = v, *c;
-	size_t n, count = 0;
+	size_t n, count = 0, size = k->size, path_max = value_max(k);
 
 	if (strlen(v) >= size) {
 		snprintf(why, len, "invalid cgroups: longer than %zu bytes", size - 1);
@@ -311,7 +311,7 @@ static int set_daemon_key(struct run_config *c, const struct ckey *k, const char
 	case K_PIDS:
 		return parse_pids(v, f, why, len);
 	case K_CGROUPS:
-		if (check_cgroups(v, k->size, value_max(k), why, len))
+		if (check_cgroups(v, k, why, len))
 			return -EINVAL;
 		strcpy(f, v);
 		return 0;
@@ -876,14 +876,21 @@ static void format_key(const struct run_config *c, size_t i, char *buf, size_t l
 	}
 }
 
-/* "key = A B ...", and what does not fit goes on over indented lines. */
+/*
+ * "key = A B ...", and what does not fit goes on over indented lines. No
+ * items ("cgroups = ,") is an empty list, commented as every empty value.
+ */
 static void print_list(FILE *f, const char *name, const char *v)
 {
 	size_t n, col = strlen(name) + 2;
-	const char *p;
+	const char *p = config_cgroup_next(v, &n);
 
+	if (!p) {
+		fprintf(f, "# %s = \n", name);
+		return;
+	}
 	fprintf(f, "%s =", name);
-	for (p = v; (p = config_cgroup_next(p, &n)); p += n) {
+	for (; p; p = config_cgroup_next(p + n, &n)) {
 		if (col + 1 + n > LINE_CHARS) {
 			fputs("\n\t", f);
 			col = 1;
@@ -901,7 +908,7 @@ void config_print(FILE *f, const struct run_config *c)
 {
 	const char *section = "";
 	char buf[1024];
-	size_t i, n = nr_keys(), len;
+	size_t i, n = nr_keys();
 	uint32_t p;
 
 	for (i = 0; i < n; i++) {
@@ -910,11 +917,8 @@ void config_print(FILE *f, const struct run_config *c)
 			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
 		}
 		format_key(c, i, buf, sizeof(buf));
-		/* "cgroups = ," is an empty list. */
-		if (is_list((int)i) && !config_cgroup_next(buf, &len))
-			buf[0] = '\0';
 		/* An empty value is a syntax error for inih-less readers: comment it. */
-		if (buf[0] && is_list((int)i))
+		if (is_list((int)i))
 			print_list(f, key_name(i), buf);
 		else
 			fprintf(f, "%s%s = %s\n", buf[0] ? "" : "# ", key_name(i), buf);

@@ -428,7 +428,7 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 	struct batch_result res;
 	struct pn_stats_proc *p;
 	size_t i = 0, n, k;
-	uint64_t t0, s0;
+	uint64_t t0, s0, dt;
 	int err;
 
 	while (i < b->nr) {
@@ -442,9 +442,9 @@ static int move_batch(struct daemon *d, const struct policy_move *moves,
 		s0 = sys_ns();
 		err = mover_move_pages(&d->m, &id, d->addrs, (uint32_t)n, b->to_node, &res,
 				       d->status);
-		t0 = clock_ns(CLOCK_MONOTONIC) - t0;
-		if (t0 > d->call_ns) {
-			d->call_ns = t0;
+		dt = clock_ns(CLOCK_MONOTONIC) - t0;
+		if (dt > d->call_ns) {
+			d->call_ns = dt;
 			d->call_sys_ns = sys_ns() - s0;
 		}
 		if (err == -ESRCH && !res.begin_seq) {
