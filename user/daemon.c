@@ -869,14 +869,15 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	}
 	cpu2 = cpu_ns();
 	fprintf(out,
-		"plan: %llu pages tracked, %llu hot candidates, promote %llu, demote %llu "
-		"(skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, ping-pong %llu "
-		"(%llu wasted), "
+		"plan: %llu pages tracked, %llu hot candidates (%.0f by chance), promote %llu, "
+		"demote %llu (skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, "
+		"ping-pong %llu (%llu wasted), "
 		"%llu hot of %llu fast room, hot latency %.1f ms (cold pass %.4f), %llu promotions by reclaim, "
 		"%llu reverted by reclaim, promotions at cooldown's end %llu hot / %llu not, "
 		"sampled hot fast pages %llu silent / %llu",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
-		(unsigned long long)d->plan.c.promoted, (unsigned long long)d->plan.c.demoted,
+		d->plan.c.chance, (unsigned long long)d->plan.c.promoted,
+		(unsigned long long)d->plan.c.demoted,
 		(unsigned long long)d->plan.c.skipped_cooldown,
 		(unsigned long long)d->plan.c.skipped_budget,
 		(unsigned long long)d->plan.c.skipped_capacity, d->plan.c.threshold,

@@ -52,6 +52,8 @@
 #define COLD_PASS_MIN 82u /* 8%: see policy_plan() */
 /* Wasted promotions in an interval below which the threshold is not raised. */
 #define PINGPONG_NOISE 8
+#define CHANCE_SHARE 2.0 /* candidates within twice chance's: see chance_only() */
+#define CHANCE_PASSES 10 /* history chance_candidates() follows: 1024 patterns */
 #define LAT_MIN_FAULTS 64 /* fewer latencies in an interval: the limit stands */
 /*
  * Promotions of 1/BURST_SHARE of the fast tier's room for managed pages in
@@ -884,6 +886,12 @@ struct interval {
 	uint32_t budget; /* pages left */
 	uint32_t thr; /* global threshold this interval */
 	bool fast_doubts; /* the fast tier's samples deny a phase change (fast_quiet()) */
+	/*
+	 * Slow-tier faults with a latency; of them the background's
+	 * (in_background()), and of those the early ones (set_hot_latency()).
+	 */
+	size_t slow_timed, slow_bg, slow_bg_early;
+	bool early_known; /* slow_bg_early was measured: a last limit, no stall */
 };
 
 static int topo_load(struct interval *iv, const struct policy_topology *topo, size_t *nr_fast)
@@ -1847,9 +1855,14 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		in = pol->lat_known && obs[i].latency_us <= pol->lat_us;
 		within += in;
 		back = in_background(pol, &obs[i]);
-		if (in && !is_fast(iv, obs[i].node)) {
-			early++;
-			repeat += !back;
+		if (!is_fast(iv, obs[i].node)) {
+			iv->slow_timed++;
+			iv->slow_bg += back;
+			iv->slow_bg_early += back && in;
+			if (in) {
+				early++;
+				repeat += !back;
+			}
 		}
 		if (!back)
 			continue;
@@ -1881,6 +1894,7 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		goto out;
 	}
 	pol->stalled = false;
+	iv->early_known = pol->lat_known;
 	note_repeats(iv, early, repeat);
 	q3 = select_kth(bg, nb, nb * 3 / 4);
 	hi = (q3 - floor) / 2;
@@ -1928,6 +1942,68 @@ out:
 	iv->plan->c.hot_latency_ms = pol->lat_us / 1000.0;
 }
 
+/*
+ * The candidates that chance alone makes of the slow tier's pages: the
+ * share of them that reach the threshold in this pass, early and late at
+ * random, times the slow tier's timed faults. A page is early with the
+ * share of the background's faults early this pass (p: the background
+ * leaves out pages early in their last passes, the hot ones, and a cold
+ * page's latency is as random in one pass as in the next). Summed over
+ * the early/late patterns of its last CHANCE_PASSES passes, its heat
+ * following account_obs() (decay; an early pass adds a fault, a late one
+ * halves): at the default threshold ~2.3 p^3, not p^3, as a late pass
+ * halves the heat rather than clearing it (a page early three times in
+ * four passes is a candidate too). -1 where p was not measured.
+ */
+static double chance_candidates(const struct interval *iv)
+{
+	double p, d = iv->pol->cfg.decay, thr = from_hot(iv->thr), share = 0;
+	uint32_t pat, bit;
+
+	if (!iv->early_known || iv->slow_bg < LAT_MIN_FAULTS)
+		return -1;
+	p = (double)iv->slow_bg_early / (double)iv->slow_bg;
+	/*
+	 * Well above what a limit is ever set to let pass: pages new to the
+	 * background early together (a new hot set's first pass), or a limit
+	 * opened for free room. No chance's measure either way.
+	 */
+	if (p * COLD_PASS_ONE > 1.5 * COLD_PASS_MAX)
+		return -1;
+	/* Patterns ending with an early pass: only that one crosses the threshold. */
+	for (pat = 1; pat < 1u << CHANCE_PASSES; pat += 2) {
+		double h = 0, before = 0, pr = 1;
+
+		for (bit = CHANCE_PASSES; bit--;) {
+			bool early = pat >> bit & 1;
+
+			before = h;
+			h = early ? h * d + 1 : h * d / 2;
+			pr *= early ? p : 1 - p;
+		}
+		if (h >= thr && before < thr)
+			share += pr;
+	}
+	return share * (double)iv->slow_timed;
+}
+
+/*
+ * Candidates no more than twice what chance makes (and more than a few):
+ * the hot set is in, and those passing now are mostly cold pages early in
+ * a row by chance. In the placement bench such a trickle of 100-300 an
+ * interval, each traded for a fast page, followed each phase's hot set
+ * for 10-12 intervals, until its first promotions came up unconfirmed at
+ * their cooldown's end; ~40% of them passed for hot there, their write
+ * samples written by chance.
+ */
+static bool chance_only(const struct interval *iv)
+{
+	const struct policy_counters *c = &iv->plan->c;
+
+	return c->chance >= 0 && !c->phase_change && c->candidates >= PINGPONG_NOISE &&
+	       (double)c->candidates <= CHANCE_SHARE * c->chance;
+}
+
 static void make_batches(struct policy_plan *plan)
 {
 	size_t i;
@@ -1959,7 +2035,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 {
 	struct interval *iv = NULL;
 	size_t nr_fast, f, i;
-	bool thrash, tighten, unconfirmed;
+	bool thrash, tighten, unconfirmed, chance;
 	uint64_t moves;
 	int err;
 
@@ -1996,6 +2072,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	set_hot_latency(iv, obs, nr_obs);
 	account_obs(iv, obs, nr_obs, false);
 	scan_table(iv);
+	plan->c.chance = chance_candidates(iv);
 	best_heapify(pol->prom, pol->nr_prom, false);
 	for (f = 0; f < nr_fast; f++)
 		best_heapify(pol->dem + f * pol->budget, pol->nr_dem[f], true);
@@ -2025,8 +2102,9 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	moves = plan->c.promoted + plan->c.demoted;
 	thrash = above_noise(plan->c.pingpong_wasted, moves);
 	unconfirmed = above_noise(plan->c.unconfirmed, moves);
+	chance = chance_only(iv);
 	tighten = thrash || plan->c.reverted * 100 > plan->c.promoted + plan->c.reverted ||
-		  unconfirmed;
+		  unconfirmed || chance;
 	/*
 	 * Promotions never seen hot, with the limit already at its floor:
 	 * the cold pages still early in a row by chance (at 8%, one in ~2000
@@ -2037,7 +2115,7 @@ int policy_plan(struct policy *pol, const struct policy_obs *obs, size_t nr_obs,
 	 * change, seen or denied (note_repeats()), whose new set the raise
 	 * would hold back.
 	 */
-	if (unconfirmed && limit_adapts(pol) && pol->cold_pass <= COLD_PASS_MIN &&
+	if ((unconfirmed || chance) && limit_adapts(pol) && pol->cold_pass <= COLD_PASS_MIN &&
 	    !pol->settle_raise)
 		pol->settle_raise = one_more_pass(pol);
 	if (thrash && (!limit_adapts(pol) || pol->cold_pass < COLD_PASS_MAX * 5 / 8)) {
@@ -2083,9 +2161,9 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		(unsigned long long)c->evicted, (unsigned long long)c->dropped_full,
 		(unsigned long long)c->recycled, (unsigned long long)c->node_changed);
 	fprintf(f,
-		"  threshold %.2f faults (next %.2f), %llu candidates, %llu promoted, %llu demoted "
-		"(%llu wanted by watermarks), budget %llu pages\n",
-		c->threshold, c->next_threshold, (unsigned long long)c->candidates,
+		"  threshold %.2f faults (next %.2f), %llu candidates (%.0f by chance), %llu promoted, "
+		"%llu demoted (%llu wanted by watermarks), budget %llu pages\n",
+		c->threshold, c->next_threshold, (unsigned long long)c->candidates, c->chance,
 		(unsigned long long)c->promoted, (unsigned long long)c->demoted,
 		(unsigned long long)c->demote_wanted, (unsigned long long)c->budget_pages);
 	fprintf(f,

@@ -1427,19 +1427,30 @@ static void test_reverts_shrink_cold_pass(void **state)
  * limit already at its floor (8%): the threshold asks one pass more, from
  * 1.5 (two early passes in a row, 1.875) to halfway between two passes'
  * heat and three's (2.64): 578/256. Quiet intervals do not relax it, nor
- * the limit. Intervals 0 to @n - 1; the raise comes at 5.
+ * the limit. Intervals 0 to @n - 1.
+ *
+ * Promotions are judged at their cooldown's end, @judged intervals on.
+ * Without @background no fault has a latency, and there is no share of
+ * early faults to judge chance by: the promotions come up unconfirmed, and
+ * the raise comes at 5 (judged 2). With it, 1800 cold
+ * pages fault every interval, a fifth of them within the last limit:
+ * chance alone would make ~70 candidates of them (chance_candidates()),
+ * and 8 are fewer than twice that. The limit tightens from the first
+ * interval with a share measured (1), and the raise comes at 4, before any
+ * promotion is judged at the default cooldown (8).
  */
 static const double settled_more = 578.0 / 256;
 
-static void settle(struct world *w, int n)
+static void settle(struct world *w, int n, bool background, int judged)
 {
-	int t, i;
+	int raise_at = background ? 4 : 5, t, i;
 
 	world_init(w, 10000, 1200); /* room 200: below high wmark 9000 */
-	w->cfg.cooldown = 2;
+	w->cfg.cooldown = (uint32_t)judged;
 	world_start(w);
 	for (t = 0; t < n; t++) {
-		fault_period(w, t, 0, 0, 900);
+		if (background)
+			fault_period(w, t, 0, 0, 900);
 		/* 8 new pages an interval, two faults each: promoted, then never hot */
 		for (i = 0; i < 8; i++)
 			see(w, 9, BASE + (uint64_t)(5000 + t * 8 + i) * PAGE, 1, 2);
@@ -1447,15 +1458,77 @@ static void settle(struct world *w, int n)
 			see(w, 9, BASE + 6000 * PAGE, 1, 3); /* three: passes the raise */
 		tick(w);
 		assert_int_equal(w->plan.c.phase_change, 0);
-		/* judged two intervals on: the limit tightens 164 -> 123 -> 93 -> 82 */
-		assert_int_equal(w->plan.c.unconfirmed, t >= 2 && t <= 7 ? 8 : 0);
-		/* ... and it stays there while the raise holds */
-		if (t >= 4)
+		if (background)
+			assert_true(t >= 1 ? w->plan.c.chance > 0 : w->plan.c.chance == -1);
+		else
+			assert_true(w->plan.c.chance == -1);
+		/* judged at the cooldown's end: with a background, after the raise */
+		assert_int_equal(w->plan.c.unconfirmed,
+				 t >= judged && t <= raise_at + judged ? 8 : 0);
+		/* the limit tightens 164 -> 123 -> 93 -> 82, and stays there while the raise holds */
+		if (t >= raise_at - 1)
 			assert_true(w->plan.c.cold_pass == 82.0 / 1024);
-		/* at the floor already when more came unconfirmed: one pass more */
-		assert_true(w->plan.c.next_threshold == (t < 5 ? 1.5 : settled_more));
-		assert_int_equal(w->plan.c.promoted, t <= 5 ? 8 : t == 11);
+		else
+			assert_true((w->plan.c.cold_pass < 164.0 / 1024) == (t >= raise_at - 3));
+		/* at the floor already when more came unconfirmed, or by chance: one pass more */
+		assert_true(w->plan.c.next_threshold == (t < raise_at ? 1.5 : settled_more));
+		assert_int_equal(w->plan.c.promoted, t <= raise_at ? 8 : t == 11);
 	}
+}
+
+/*
+ * What chance makes of 1800 cold pages, 19% of them within the last limit,
+ * at the default threshold (2.0): a page becomes a candidate with ~2.3
+ * p^3, 0.0155 (early three times in a row, or three times in four: a late
+ * pass halves its heat), ~28 an interval (p^3 alone: 12). More candidates
+ * than PINGPONG_NOISE but at most twice that tighten the limit; fewer, or
+ * more, do not.
+ */
+static void test_chance_candidates(void **state)
+{
+	static const struct {
+		int pages;
+		bool tightens;
+	} cases[] = { { 7, false }, { 40, true }, { 60, false } };
+	struct world w;
+	size_t k;
+	int t, i;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
+		w.cfg.promote_threshold = 2.0;
+		world_start(&w);
+		for (t = 0; t < 5; t++) {
+			fault_period(&w, t, 0, 0, 900);
+			/* three faults of unknown latency: all count */
+			for (i = 0; t == 4 && i < cases[k].pages; i++)
+				see(&w, 9, BASE + (uint64_t)(5000 + i) * PAGE, 1, 3);
+			tick(&w);
+			assert_true(w.plan.c.cold_pass == 164.0 / 1024 ||
+				    (t == 4 && cases[k].tightens));
+		}
+		assert_int_equal(w.plan.c.candidates, cases[k].pages);
+		assert_true(w.plan.c.chance > 24.0 && w.plan.c.chance < 32.0);
+		assert_true(w.plan.c.cold_pass == (cases[k].tightens ? 123.0 : 164.0) / 1024);
+		world_fini(&w);
+	}
+	/*
+	 * 100 hot pages that stay on the slow node (no room) are candidates
+	 * every interval, and early every time: the share is the background's
+	 * (with theirs, ~0.23, chance would make ~53).
+	 */
+	world_init(&w, 10000, 1000);
+	w.cfg.promote_threshold = 2.0;
+	world_start(&w);
+	for (t = 0; t < 6; t++) {
+		fault_period(&w, t, 0, 100, 900);
+		tick(&w);
+		assert_int_equal(w.plan.c.candidates, t >= 2 ? 100 : 0);
+		assert_true(w.plan.c.cold_pass == 164.0 / 1024);
+	}
+	assert_true(w.plan.c.chance > 24.0 && w.plan.c.chance < 36.0);
+	world_fini(&w);
+	(void)state;
 }
 
 /* The settled raise moves along with a new threshold; a phase change ends it. */
@@ -1464,7 +1537,9 @@ static void test_settled_one_more_pass(void **state)
 	struct world w;
 	int t;
 
-	settle(&w, 12);
+	settle(&w, 12, false, 2);
+	world_fini(&w);
+	settle(&w, 12, true, 8);
 	/* Reconfigured, it is one pass more than the new threshold: 2.0 -> 761/256. */
 	w.cfg.promote_threshold = 2.0;
 	assert_int_equal(policy_reconfigure(w.pol, &w.cfg), 0);
@@ -2390,7 +2465,7 @@ static void test_denied_change_drops_settled_pass(void **state)
 	struct world w;
 	int t, i;
 
-	settle(&w, 8);
+	settle(&w, 8, true, 2);
 	for (t = 8; t < 11; t++) {
 		fault_period(&w, t, 1000, t < 9 ? 0 : 1000, 900);
 		for (i = 0; i < 100; i++)
@@ -2699,6 +2774,7 @@ int main(void)
 		cmocka_unit_test(test_latency_counts_early_faults),
 		cmocka_unit_test(test_latency_limit_background),
 		cmocka_unit_test(test_reverts_shrink_cold_pass),
+		cmocka_unit_test(test_chance_candidates),
 		cmocka_unit_test(test_settled_one_more_pass),
 		cmocka_unit_test(test_denied_change_drops_settled_pass),
 		cmocka_unit_test(test_single_threaded_fast_pages),
