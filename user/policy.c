@@ -53,7 +53,8 @@
 /* Wasted promotions in an interval below which the threshold is not raised. */
 #define PINGPONG_NOISE 8
 #define CHANCE_SHARE 2.0 /* candidates within twice chance's: see chance_only() */
-#define CHANCE_PASSES 10 /* history chance_candidates() follows: 1024 patterns */
+#define CHANCE_AFTER 2 /* intervals after a phase change seen: see chance_only() */
+#define CHANCE_PASSES 10 /* passes of history chance_candidates() follows */
 #define LAT_MIN_FAULTS 64 /* fewer latencies in an interval: the limit stands */
 /*
  * Promotions of 1/BURST_SHARE of the fast tier's room for managed pages in
@@ -886,12 +887,9 @@ struct interval {
 	uint32_t budget; /* pages left */
 	uint32_t thr; /* global threshold this interval */
 	bool fast_doubts; /* the fast tier's samples deny a phase change (fast_quiet()) */
-	/*
-	 * Slow-tier faults with a latency; of them the background's
-	 * (in_background()), and of those the early ones (set_hot_latency()).
-	 */
-	size_t slow_timed, slow_bg, slow_bg_early;
-	bool early_known; /* slow_bg_early was measured: a last limit, no stall */
+	/* Slow-tier faults with a latency, and of them the early ones (set_hot_latency()). */
+	size_t slow_timed, slow_early;
+	bool early_known; /* slow_early was measured: a last limit, no stall */
 };
 
 static int topo_load(struct interval *iv, const struct policy_topology *topo, size_t *nr_fast)
@@ -1857,8 +1855,6 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		back = in_background(pol, &obs[i]);
 		if (!is_fast(iv, obs[i].node)) {
 			iv->slow_timed++;
-			iv->slow_bg += back;
-			iv->slow_bg_early += back && in;
 			if (in) {
 				early++;
 				repeat += !back;
@@ -1894,6 +1890,7 @@ static void set_hot_latency(struct interval *iv, const struct policy_obs *obs, s
 		goto out;
 	}
 	pol->stalled = false;
+	iv->slow_early = early;
 	iv->early_known = pol->lat_known;
 	note_repeats(iv, early, repeat);
 	q3 = select_kth(bg, nb, nb * 3 / 4);
@@ -1946,30 +1943,36 @@ out:
  * The candidates that chance alone makes of the slow tier's pages: the
  * share of them that reach the threshold in this pass, early and late at
  * random, times the slow tier's timed faults. A page is early with the
- * share of the background's faults early this pass (p: the background
- * leaves out pages early in their last passes, the hot ones, and a cold
- * page's latency is as random in one pass as in the next). Summed over
- * the early/late patterns of its last CHANCE_PASSES passes, its heat
- * following account_obs() (decay; an early pass adds a fault, a late one
- * halves): at the default threshold ~2.3 p^3, not p^3, as a late pass
- * halves the heat rather than clearing it (a page early three times in
- * four passes is a candidate too). -1 where p was not measured.
+ * share p of those faults early in this pass, a cold page's chance of
+ * beating the limit (its latency is as random in one pass as in the next),
+ * but at most the share the limit was set to let pass (cold_pass): while a
+ * hot set comes in, its pages still on the slow tier are early too (in the
+ * rig, 673 candidates of a catch-up, all but 12 hot, against ~515 by the
+ * share measured). Summed over the early/late patterns of its last
+ * CHANCE_PASSES passes, its heat following account_obs() (decay; an early
+ * pass adds a fault, a late one halves): at the default threshold ~2.3
+ * p^3, not p^3, as a late pass halves the heat rather than clearing it (a
+ * page early three times in four passes is a candidate too). -1 where p
+ * was not measured.
  */
 static double chance_candidates(const struct interval *iv)
 {
 	double p, d = iv->pol->cfg.decay, thr = from_hot(iv->thr), share = 0;
 	uint32_t pat, bit;
 
-	if (!iv->early_known || iv->slow_bg < LAT_MIN_FAULTS)
+	if (!iv->early_known || !iv->slow_timed)
 		return -1;
-	p = (double)iv->slow_bg_early / (double)iv->slow_bg;
+	p = (double)iv->slow_early / (double)iv->slow_timed;
 	/*
 	 * Well above what a limit is ever set to let pass: pages new to the
-	 * background early together (a new hot set's first pass), or a limit
-	 * opened for free room. No chance's measure either way.
+	 * slow tier's early ones together (a new hot set's first pass, before
+	 * it is seen as a change), or a limit opened for free room. No
+	 * chance's measure either way.
 	 */
 	if (p * COLD_PASS_ONE > 1.5 * COLD_PASS_MAX)
 		return -1;
+	if (p * COLD_PASS_ONE > iv->pol->cold_pass)
+		p = (double)iv->pol->cold_pass / COLD_PASS_ONE;
 	/* Patterns ending with an early pass: only that one crosses the threshold. */
 	for (pat = 1; pat < 1u << CHANCE_PASSES; pat += 2) {
 		double h = 0, before = 0, pr = 1;
@@ -1994,13 +1997,19 @@ static double chance_candidates(const struct interval *iv)
  * interval, each traded for a fast page, followed each phase's hot set
  * for 10-12 intervals, until its first promotions came up unconfirmed at
  * their cooldown's end; ~40% of them passed for hot there, their write
- * samples written by chance.
+ * samples written by chance. Not within CHANCE_AFTER intervals of a phase
+ * change seen: its set is coming in, its pages a pass or two short of the
+ * threshold (in the rig, 60 candidates two intervals after the run's first
+ * set was seen, against 205 by chance, and 3111 in the next).
  */
 static bool chance_only(const struct interval *iv)
 {
+	const struct policy *pol = iv->pol;
 	const struct policy_counters *c = &iv->plan->c;
 
-	return c->chance >= 0 && !c->phase_change && c->candidates >= PINGPONG_NOISE &&
+	if (pol->change_at && pol->now - pol->change_at <= CHANCE_AFTER)
+		return false;
+	return c->chance >= 0 && c->candidates >= PINGPONG_NOISE &&
 	       (double)c->candidates <= CHANCE_SHARE * c->chance;
 }
 

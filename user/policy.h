@@ -283,17 +283,17 @@ struct policy_counters {
 	 */
 	uint32_t phase_change;
 	/*
+	 * That share this interval and the average it was held against, or
+	 * -1 where none was measured (too few early faults, no pass, a stall).
+	 */
+	double repeat_share, repeat_avg;
+	/*
 	 * The candidates that chance alone would make of the slow tier's
 	 * cold pages this interval (chance_candidates()), -1 where not
 	 * measured. At most twice as many candidates: the latency limit
 	 * tightens, as for promotions never seen hot.
 	 */
 	double chance;
-	/*
-	 * That share this interval and the average it was held against, or
-	 * -1 where none was measured (too few early faults, no pass, a stall).
-	 */
-	double repeat_share, repeat_avg;
 	uint32_t no_pass; /* policy_note_pass(false): the limit stood */
 	/*
 	 * Fewer than 1% of the faults came within the last limit: the
