@@ -53,7 +53,7 @@
 /* Wasted promotions in an interval below which the threshold is not raised. */
 #define PINGPONG_NOISE 8
 #define CHANCE_SHARE 2.0 /* candidates within twice chance's: see chance_only() */
-#define CHANCE_AFTER 2 /* intervals after a phase change seen: see chance_only() */
+#define CHANCE_AFTER 2 /* scan passes after a phase change seen: see chance_only() */
 #define CHANCE_PASSES 10 /* passes of history chance_candidates() follows */
 #define LAT_MIN_FAULTS 64 /* fewer latencies in an interval: the limit stands */
 /*
@@ -1997,17 +1997,20 @@ static double chance_candidates(const struct interval *iv)
  * interval, each traded for a fast page, followed each phase's hot set
  * for 10-12 intervals, until its first promotions came up unconfirmed at
  * their cooldown's end; ~40% of them passed for hot there, their write
- * samples written by chance. Not within CHANCE_AFTER intervals of a phase
- * change seen: its set is coming in, its pages a pass or two short of the
- * threshold (in the rig, 60 candidates two intervals after the run's first
- * set was seen, against 205 by chance, and 3111 in the next).
+ * samples written by chance. Not within CHANCE_AFTER scan passes of a
+ * phase change seen: its set is coming in, its pages a pass or two short
+ * of the threshold (in the rig, 60 candidates two intervals after the run's
+ * first set was seen, against 205 by chance, and 3111 in the next; and 149
+ * against 228 at the first pass after three intervals without one, 910 in
+ * the next).
  */
 static bool chance_only(const struct interval *iv)
 {
 	const struct policy *pol = iv->pol;
 	const struct policy_counters *c = &iv->plan->c;
 
-	if (pol->change_at && pol->now - pol->change_at <= CHANCE_AFTER)
+	/* Passes, not intervals: a stall after a change holds its set's passes back. */
+	if (pol->change_at && pol->passes - pol->change_pass <= CHANCE_AFTER)
 		return false;
 	return c->chance >= 0 && c->candidates >= PINGPONG_NOISE &&
 	       (double)c->candidates <= CHANCE_SHARE * c->chance;
