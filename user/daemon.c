@@ -787,7 +787,7 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	uint64_t prom0 = d->t.promoted, dem0 = d->t.demoted, fail0 = d->t.failed;
 	uint64_t cpu0 = cpu_ns(), cpu1, cpu2, scan;
 	__u64 why0[PN_NOT_MOVED_NR];
-	char why[PN_NOT_MOVED_LEN];
+	char why[PN_NOT_MOVED_LEN], chance[POLICY_CHANCE_LEN];
 	size_t n = heat->n, nf = 0, i;
 	struct proc_ident id;
 	bool threaded = false;
@@ -869,15 +869,15 @@ int daemon_cycle(struct daemon *d, const struct observer_maps *m, const struct h
 	}
 	cpu2 = cpu_ns();
 	fprintf(out,
-		"plan: %llu pages tracked, %llu hot candidates (%.0f by chance), promote %llu, "
+		"plan: %llu pages tracked, %llu hot candidates (%s), promote %llu, "
 		"demote %llu (skipped: cooldown %llu, budget %llu, capacity %llu), threshold %.2f, "
 		"ping-pong %llu (%llu wasted), "
 		"%llu hot of %llu fast room, hot latency %.1f ms (cold pass %.4f), %llu promotions by reclaim, "
 		"%llu reverted by reclaim, promotions at cooldown's end %llu hot / %llu not, "
 		"sampled hot fast pages %llu silent / %llu",
 		(unsigned long long)d->plan.c.tracked, (unsigned long long)d->plan.c.candidates,
-		d->plan.c.chance, (unsigned long long)d->plan.c.promoted,
-		(unsigned long long)d->plan.c.demoted,
+		policy_chance_str(chance, sizeof(chance), d->plan.c.chance),
+		(unsigned long long)d->plan.c.promoted, (unsigned long long)d->plan.c.demoted,
 		(unsigned long long)d->plan.c.skipped_cooldown,
 		(unsigned long long)d->plan.c.skipped_budget,
 		(unsigned long long)d->plan.c.skipped_capacity, d->plan.c.threshold,

@@ -2160,9 +2160,18 @@ void policy_note_pass(struct policy *pol, bool started)
 	pol->no_pass = !started;
 }
 
+const char *policy_chance_str(char *buf, size_t len, double chance)
+{
+	if (chance < 0)
+		return "chance not measured";
+	snprintf(buf, len, "%.0f by chance", chance);
+	return buf;
+}
+
 void policy_plan_print(FILE *f, const struct policy_plan *plan)
 {
 	const struct policy_counters *c = &plan->c;
+	char chance[POLICY_CHANCE_LEN];
 	size_t i, j;
 
 	fprintf(f,
@@ -2173,9 +2182,10 @@ void policy_plan_print(FILE *f, const struct policy_plan *plan)
 		(unsigned long long)c->evicted, (unsigned long long)c->dropped_full,
 		(unsigned long long)c->recycled, (unsigned long long)c->node_changed);
 	fprintf(f,
-		"  threshold %.2f faults (next %.2f), %llu candidates (%.0f by chance), %llu promoted, "
+		"  threshold %.2f faults (next %.2f), %llu candidates (%s), %llu promoted, "
 		"%llu demoted (%llu wanted by watermarks), budget %llu pages\n",
-		c->threshold, c->next_threshold, (unsigned long long)c->candidates, c->chance,
+		c->threshold, c->next_threshold, (unsigned long long)c->candidates,
+		policy_chance_str(chance, sizeof(chance), c->chance),
 		(unsigned long long)c->promoted, (unsigned long long)c->demoted,
 		(unsigned long long)c->demote_wanted, (unsigned long long)c->budget_pages);
 	fprintf(f,

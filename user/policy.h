@@ -410,6 +410,10 @@ void policy_plan_init(struct policy_plan *plan);
 void policy_plan_fini(struct policy_plan *plan);
 /* Human-readable plan for --dry-run: counters, then one line per batch. */
 void policy_plan_print(FILE *f, const struct policy_plan *plan);
+/* Room for policy_chance_str()'s longest. */
+#define POLICY_CHANCE_LEN 32
+/* "N by chance" in @buf, or "chance not measured" (plan->c.chance < 0). */
+const char *policy_chance_str(char *buf, size_t len, double chance);
 
 /* Tracked-page query for tests and `status`: 0 and *hot (faults), or -ENOENT. */
 int policy_page_hotness(const struct policy *pol, uint32_t tgid, uint64_t addr, double *hot);

@@ -64,6 +64,14 @@ static void world_start(struct world *w)
 	assert_int_equal(policy_create(&w->cfg, &w->pol), 0);
 }
 
+/* A started world at a threshold of 2.0 (three early passes make a candidate). */
+static void world_start_at_2(struct world *w, uint64_t fast_cap, uint64_t fast_free)
+{
+	world_init(w, fast_cap, fast_free);
+	w->cfg.promote_threshold = 2.0;
+	world_start(w);
+}
+
 /* world_init(), with the latency limit fixed at 100 ms. */
 static void world_fixed_limit(struct world *w, uint64_t fast_cap, uint64_t fast_free)
 {
@@ -1084,7 +1092,7 @@ static void test_bad_input(void **state)
 static void test_print(void **state)
 {
 	struct world w;
-	char *buf = NULL;
+	char *buf = NULL, line[POLICY_CHANCE_LEN];
 	size_t len = 0;
 	FILE *f;
 
@@ -1100,6 +1108,9 @@ static void test_print(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "interval 1: 3 observed"));
 	assert_non_null(strstr(buf, "3 promoted"));
+	/* no scan pass timed: no share to count chance by */
+	assert_non_null(strstr(buf, "3 candidates (chance not measured)"));
+	assert_string_equal(policy_chance_str(line, sizeof(line), 16.6), "17 by chance");
 	assert_non_null(strstr(buf, "promote pid 123 (start 1123) -> node 0: 2 pages: "
 				    "0x7f0000000000@1 0x7f0000001000@1\n"));
 	assert_non_null(strstr(buf, "promote pid 124 (start 1124) -> node 0: 1 pages:"));
@@ -1496,9 +1507,7 @@ static void test_chance_candidates(void **state)
 	int t, i;
 
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		world_init(&w, 10000, 1200); /* room 200: below high wmark 9000 */
-		w.cfg.promote_threshold = 2.0;
-		world_start(&w);
+		world_start_at_2(&w, 10000, 1200); /* room 200: below high wmark 9000 */
 		for (t = 0; t < 5; t++) {
 			fault_period(&w, t, 0, 0, 900);
 			/* three faults of unknown latency: all count */
@@ -1519,9 +1528,7 @@ static void test_chance_candidates(void **state)
 	 * are early, but the limit lets 16% of the cold ones pass (at 23%,
 	 * chance would make ~53 of the 1900).
 	 */
-	world_init(&w, 10000, 1000);
-	w.cfg.promote_threshold = 2.0;
-	world_start(&w);
+	world_start_at_2(&w, 10000, 1000);
 	for (t = 0; t < 6; t++) {
 		fault_period(&w, t, 0, 100, 900);
 		tick(&w);
@@ -1545,9 +1552,7 @@ static void test_chance_not_judged(void **state)
 	struct world w;
 	int t, i;
 
-	world_init(&w, 10000, 1200);
-	w.cfg.promote_threshold = 2.0;
-	world_start(&w);
+	world_start_at_2(&w, 10000, 1200);
 	for (t = 0; t < 5; t++) {
 		fault_period(&w, t, 1000, t == 4 ? 300 : 0, 900);
 		for (i = 0; t == 4 && i < 30; i++)
