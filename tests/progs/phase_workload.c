@@ -433,9 +433,10 @@ static void take_sample(struct sampler *s, int ph, double ts)
 	st->demotions += dem;
 	st->promotions_cold += pro_cold;
 	st->demotions_hot += dem_hot;
-	fprintf(s->tsv, "%.3f\t%d\t%.4f\t%ld\t%ld\t%llu\t%.0f\t%.0f\t%ld\t%ld\t%ld\t%ld\n", ts,
+	fprintf(s->tsv,
+		"%.3f\t%d\t%.4f\t%ld\t%ld\t%llu\t%.0f\t%.0f\t%ld\t%ld\t%ld\t%ld\t%ld\t%ld\n", ts,
 		ph + 1, st->last_res, fast, s->npages - fast, (unsigned long long)n_acc, cost,
-		ideal, moves, pro, dem, s->pingpong_total);
+		ideal, moves, pro, dem, s->pingpong_total, pro_cold, dem_hot);
 	fflush(s->tsv);
 }
 
@@ -585,7 +586,7 @@ int main(int argc, char **argv)
 	if (!tsv)
 		die(path, strerror(errno));
 	fprintf(tsv,
-		"t_s\tphase\thot_resident\tfast_pages\tslow_pages\taccesses\tcost_ns\tideal_ns\tmoves\tpromotions\tdemotions\tpingpong_total\n");
+		"t_s\tphase\thot_resident\tfast_pages\tslow_pages\taccesses\tcost_ns\tideal_ns\tmoves\tpromotions\tdemotions\tpingpong_total\tpromotions_cold\tdemotions_hot\n");
 
 	if (o.wait_signal) {
 		sigset_t set, old;
