@@ -213,7 +213,7 @@ void policy_config_default(struct policy_config *cfg)
 	cfg->hot_latency_auto = 1;
 	cfg->reclaim_promote = 1;
 	cfg->demote_idle = 0;
-	cfg->write_sample = 4;
+	cfg->write_sample = 2;
 }
 
 /*
@@ -1756,7 +1756,7 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	 * the next one, sampled (policy_sample_due()), asks the fast tier
 	 * again against it. Folded in, the new set's share raised the average
 	 * above the set's next shares, and a change denied on the word of a
-	 * sample taken before it began (write samples every fourth interval)
+	 * sample taken before it began (write samples were every fourth interval)
 	 * was never seen again: in a placement.t run phase 2's hot set stayed
 	 * at 58% on the fast tier, never 95%. Held once only, so that a
 	 * lasting shift of a settled phase still moves the average.
