@@ -1662,6 +1662,12 @@ static void fast_quiet(struct interval *iv)
  * The interval that sees a change also lowers the slow tier's threshold
  * (scan_table()), unless it is the same change seen again.
  */
+/* Scan passes read since the last phase change seen; UINT32_MAX: none seen. */
+static inline uint32_t passes_since_change(const struct policy *pol)
+{
+	return pol->change_at ? pol->passes - pol->change_pass : UINT32_MAX;
+}
+
 static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 {
 	struct policy *pol = iv->pol;
@@ -1676,7 +1682,7 @@ static void note_repeats(struct interval *iv, size_t early, size_t repeat)
 	iv->plan->c.repeat_avg = pol->repeat_n ? pol->repeat_share : -1;
 	jump = pol->repeat_n && share > pol->repeat_share + 0.15;
 	/* Not the last change seen again: a cooldown of scan passes since. */
-	fresh = !pol->change_at || pol->passes - pol->change_pass >= pol->cfg.cooldown;
+	fresh = passes_since_change(pol) >= pol->cfg.cooldown;
 	/*
 	 * The fast tier is asked about a new change only: the same change
 	 * seen again, within a cooldown of scan passes, finds its hot pages
@@ -2006,11 +2012,10 @@ static double chance_candidates(const struct interval *iv)
  */
 static bool chance_only(const struct interval *iv)
 {
-	const struct policy *pol = iv->pol;
 	const struct policy_counters *c = &iv->plan->c;
 
 	/* Passes, not intervals: a stall after a change holds its set's passes back. */
-	if (pol->change_at && pol->passes - pol->change_pass <= CHANCE_AFTER)
+	if (passes_since_change(iv->pol) <= CHANCE_AFTER)
 		return false;
 	return c->chance >= 0 && c->candidates >= PINGPONG_NOISE &&
 	       (double)c->candidates <= CHANCE_SHARE * c->chance;
